@@ -1,0 +1,7 @@
+namespace Rotation.Core.Domain;
+
+public enum CaRole
+{
+    Root,
+    Intermediate,
+}

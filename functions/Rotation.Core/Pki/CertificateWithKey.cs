@@ -1,0 +1,16 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Rotation.Core.Pki;
+
+/// <summary>A certificate and its private key: a CA that can sign, or a workload's identity.</summary>
+public sealed record CertificateWithKey(Certificate Certificate, PrivateKey Key)
+{
+    /// <summary>Throws <see cref="PkiException"/> when the key is not the certificate's.</summary>
+    public static CertificateWithKey Create(Certificate certificate, PrivateKey key) =>
+        key.Matches(certificate)
+            ? new CertificateWithKey(certificate, key)
+            : throw new PkiException($"the private key does not match certificate '{certificate.Subject}': supply the key that was issued with it");
+
+    /// <summary>The BCL form with its private key, for SslStream.</summary>
+    public X509Certificate2 ToX509Certificate2WithKey() => throw new NotImplementedException();
+}

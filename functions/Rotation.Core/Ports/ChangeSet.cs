@@ -1,0 +1,18 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Events;
+using Rotation.Core.Rotations;
+
+namespace Rotation.Core.Ports;
+
+/// <summary>Everything one state change writes: it lands together or not at all.</summary>
+public sealed class ChangeSet
+{
+    public TrustDomain? Domain { get; init; }
+    public IReadOnlyList<CertificateAuthority> Authorities { get; init; } = [];
+    public IReadOnlyList<ClusterRegistration> Clusters { get; init; } = [];
+
+    /// <summary>Clusters to delete, by name; the caller's version must match.</summary>
+    public IReadOnlyList<ClusterRegistration> RemovedClusters { get; init; } = [];
+    public RotationRecord? Rotation { get; init; }
+    public IReadOnlyList<CloudEvent> Events { get; init; } = [];
+}

@@ -1,0 +1,75 @@
+using Rotation.Core.Pki;
+using Rotation.Core.Rotations;
+
+namespace Rotation.Core.Ports;
+
+/// <summary>
+/// One place that holds CA material for workloads: an Istio plug-in CA, a Linkerd control plane, a cert-manager
+/// CA issuer, a trust-manager bundle source, or the drill's simulated cluster. Every write is idempotent: applying
+/// the same material twice changes nothing the second time. A target that cannot be reached throws
+/// <see cref="TargetUnavailableException"/>.
+/// </summary>
+public interface IRotationTarget
+{
+    /// <summary>Unique within a domain, e.g. "prod-west/istio".</summary>
+    string Name { get; }
+
+    /// <summary>Checks that this target can take part in a rotation of <paramref name="kind"/> (e.g. Istio multi-root for a root rotation).</summary>
+    Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the target's trust bundle exactly <paramref name="bundle"/>, keeping its current issuer.</summary>
+    Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the target issue from <paramref name="issuer"/>, with <paramref name="issuer"/>.Bundle as its trust bundle.</summary>
+    Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>What every trust store under this target holds now.</summary>
+    Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The workload leaves this target can show, or that it cannot show any.</summary>
+    Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Why a write happens; targets record it (labels, annotations, audit) and use it to make one-off actions idempotent.</summary>
+public sealed record RotationWriteContext(string RotationId, RotationPhase Phase);
+
+/// <summary>
+/// An issuing CA and what goes with it: the chain from the issuer up to its root (issuer first, root last,
+/// as Istio's cert-chain.pem) and the trust bundle to keep beside it.
+/// </summary>
+public sealed record IssuerMaterial(CertificateWithKey Issuer, IReadOnlyList<Certificate> ChainToRoot, TrustBundle Bundle);
+
+public sealed record PreflightReport(string Target, IReadOnlyList<PreflightCheck> Checks)
+{
+    public bool Passed => Checks.All(c => c.Passed);
+}
+
+public sealed record PreflightCheck(string Name, bool Passed, string Detail);
+
+/// <summary>One trust store a target can observe (a namespace's ConfigMap, a pod's anchors, a simulated workload) and the roots in it.</summary>
+public sealed record TrustStoreObservation(string Location, IReadOnlyCollection<string> Sha256Fingerprints);
+
+public sealed record TrustReport(string Target, IReadOnlyList<TrustStoreObservation> Stores);
+
+/// <summary>A workload leaf as presented: the leaf and any intermediates sent with it.</summary>
+public sealed record LeafObservation(string Location, Certificate Leaf, IReadOnlyList<Certificate> Intermediates);
+
+/// <summary>
+/// The leaves a target can show. When <see cref="Observable"/> is false the leaf gates fall back to the time
+/// rule (longest leaf TTL plus grace since the switch); <see cref="Note"/> says why.
+/// </summary>
+public sealed record LeafReport(string Target, bool Observable, IReadOnlyList<LeafObservation> Leaves, string Note = "");
+
+/// <summary>A target that could not be reached or read. The gate holds and names it.</summary>
+public sealed class TargetUnavailableException : Exception
+{
+    public TargetUnavailableException(string target, string reason, Exception? inner = null)
+        : base($"target '{target}' is unavailable: {reason}", inner)
+    {
+        Target = target;
+        Reason = reason;
+    }
+
+    public string Target { get; }
+    public string Reason { get; }
+}

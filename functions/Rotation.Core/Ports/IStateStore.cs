@@ -1,0 +1,32 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Events;
+using Rotation.Core.Rotations;
+
+namespace Rotation.Core.Ports;
+
+/// <summary>
+/// Rotation's durable state: trust domains, CAs, clusters, rotations and the event outbox.
+/// Reads are plain; every change goes through <see cref="CommitAsync"/>, which applies a whole
+/// <see cref="ChangeSet"/> atomically or not at all.
+/// </summary>
+public interface IStateStore
+{
+    Task<TrustDomain?> FindDomainAsync(string domain, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TrustDomain>> ListDomainsAsync(CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<CertificateAuthority>> ListAuthoritiesAsync(string domain, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ClusterRegistration>> ListClustersAsync(string? domain = null, CancellationToken cancellationToken = default);
+    Task<RotationRecord?> FindRotationAsync(string rotationId, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(string? domain = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Outbox events in append order (oldest first), optionally only those not yet published.</summary>
+    Task<IReadOnlyList<OutboxEntry>> ReadOutboxAsync(bool unpublishedOnly = false, int max = int.MaxValue, CancellationToken cancellationToken = default);
+    Task MarkPublishedAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies every change in one transaction. Entities with Version 0 are inserted (a duplicate key throws
+    /// <see cref="DomainException"/>); others are updated only if the stored version equals theirs, else
+    /// <see cref="ConcurrencyConflictException"/>; the stored version becomes Version + 1. Events are
+    /// insert-if-absent by id. A second active rotation for a domain throws <see cref="DomainException"/>.
+    /// </summary>
+    Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken = default);
+}

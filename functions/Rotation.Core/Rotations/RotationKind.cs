@@ -1,0 +1,7 @@
+namespace Rotation.Core.Rotations;
+
+public enum RotationKind
+{
+    Root,
+    Intermediate,
+}

@@ -1,0 +1,30 @@
+namespace Rotation.Core.Rotations;
+
+/// <summary>
+/// How a rotation behaves; snapshotted into the record when it starts so a resume runs with the same rules.
+/// Defaults are the safe ones.
+/// </summary>
+public sealed record RotationPolicy
+{
+    /// <summary>Phases that wait for an explicit approval before they run. The point of no return needs one by default.</summary>
+    public IReadOnlyList<RotationPhase> ApprovalRequiredFor { get; init; } = [RotationPhase.RetireOldRoot, RotationPhase.RetireOldIntermediate];
+
+    /// <summary>The longest workload leaf lifetime in the estate: the leaf gate's time rule waits this long after the switch.</summary>
+    public TimeSpan MaxLeafTtl { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Added to <see cref="MaxLeafTtl"/> for clocks, propagation and stragglers.</summary>
+    public TimeSpan LeafGrace { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>First wait after a gate holds; doubles per attempt up to <see cref="GateRetryMax"/>.</summary>
+    public TimeSpan GateRetryInitial { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan GateRetryMax { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>When set, a gate that has held this long fails the rotation (the estate is left safe: no step past the gate ran).</summary>
+    public TimeSpan? GateTimeout { get; init; }
+
+    /// <summary>Validity of the new CAs minted by Prepare.</summary>
+    public TimeSpan RootValidity { get; init; } = TimeSpan.FromDays(3650);
+    public TimeSpan IntermediateValidity { get; init; } = TimeSpan.FromDays(365);
+
+    public bool RequiresApproval(RotationPhase phase) => ApprovalRequiredFor.Contains(phase);
+}
