@@ -51,4 +51,21 @@ internal sealed record CertificateExtensions(
 
     private static List<string> Names(GeneralName[] names, int tag) =>
         names.Where(name => name.TagNo == tag).Select(name => ((IAsn1String)name.Name).GetString()).ToList();
+
+    /// <summary>openssl's leaf keyUsage rule for TLS: a server may sign, encipher or agree keys; a client may sign or agree keys.</summary>
+    public bool AllowsTls(TlsPurpose purpose)
+    {
+        if (KeyUsage is not { } bits)
+        {
+            return true;
+        }
+
+        var needed = Org.BouncyCastle.Asn1.X509.KeyUsage.DigitalSignature | Org.BouncyCastle.Asn1.X509.KeyUsage.KeyAgreement;
+        if (purpose == TlsPurpose.Server)
+        {
+            needed |= Org.BouncyCastle.Asn1.X509.KeyUsage.KeyEncipherment;
+        }
+
+        return (bits & needed) != 0;
+    }
 }
