@@ -209,12 +209,11 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         var now = _time.GetUtcNow();
         var key = PrivateKey.Generate(_options.LeafKeyAlgorithm);
         // Certificate times are whole seconds: a second either side keeps the leaf valid for the full TTL.
-        var request = new LeafRequest(
-            $"CN={workload.DnsName}",
-            now - TimeSpan.FromSeconds(1),
-            now + _options.LeafTtl + TimeSpan.FromSeconds(1),
-            [workload.DnsName],
-            [workload.SpiffeId]);
+        // A leaf never outlives or predates its issuer (a freshly minted intermediate starts "now").
+        var issuerCertificate = issuer.Issuer.Certificate;
+        var notBefore = Later(now - TimeSpan.FromSeconds(1), issuerCertificate.NotBefore);
+        var notAfter = Earlier(now + _options.LeafTtl + TimeSpan.FromSeconds(1), issuerCertificate.NotAfter);
+        var request = new LeafRequest($"CN={workload.DnsName}", notBefore, notAfter, [workload.DnsName], [workload.SpiffeId]);
         var leaf = CertificateFactory.IssueLeaf(request, key, issuer.Issuer);
         var intermediates = issuer.ChainToRoot.Where(c => !c.IsSelfSigned).ToList();
         if (intermediates.Count == 0)
@@ -303,6 +302,9 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         if (!Reachable)
             throw new TargetUnavailableException(Name, "the simulated API server does not answer");
     }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static string Describe(TrustBundle bundle) =>
         "{" + string.Join(", ", bundle.Select(c => c.Subject)) + "}";
