@@ -26,6 +26,6 @@ internal static partial class KeyNames
     private static string Printable(string? name) =>
         name is null ? string.Empty : new string(name.Take(MaxLength).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeName();
 }
