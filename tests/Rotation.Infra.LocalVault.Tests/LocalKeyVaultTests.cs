@@ -194,21 +194,23 @@ public sealed class LocalKeyVaultTests : IDisposable
         Assert.DoesNotContain('\n', store.Message);
         Assert.Equal(store.Message, load.Message);
         Assert.False(Directory.Exists(_fixture.KeyDirectory));
-        Assert.Equal(["home"], Directory.GetFileSystemEntries(_fixture.Parent).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFileSystemEntries(_fixture.Parent));
     }
 
     [Fact]
     public async Task Concurrent_stores_of_the_same_key_from_separate_instances_all_succeed_with_one_file()
     {
         var key = VaultFixture.NewKey();
-        var vaults = Enumerable.Range(0, 8).Select(_ => _fixture.Open()).ToList();
-        using var start = new Barrier(vaults.Count);
+        var vaults = Enumerable.Range(0, 4).Select(_ => _fixture.Open()).ToList();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var references = await Task.WhenAll(vaults.Select(vault => Task.Run(() =>
+        var running = vaults.Select(vault => Task.Run(async () =>
         {
-            start.SignalAndWait();
-            return vault.StoreAsync("mesh-root-1", key);
-        })));
+            await start.Task;
+            return await vault.StoreAsync("mesh-root-1", key);
+        })).ToList();
+        start.SetResult();
+        var references = await Task.WhenAll(running);
 
         Assert.All(references, r => Assert.Equal(new KeyReference("local", "mesh-root-1"), r));
         // One key file and one passphrase (generated in the same race): no temp files left behind.
@@ -220,11 +222,11 @@ public sealed class LocalKeyVaultTests : IDisposable
     public async Task Concurrent_stores_of_different_keys_under_one_name_let_exactly_one_win()
     {
         var keys = Enumerable.Range(0, 4).Select(_ => VaultFixture.NewKey()).ToList();
-        using var start = new Barrier(keys.Count);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var outcomes = await Task.WhenAll(keys.Select(key => Task.Run(async () =>
+        var running = keys.Select(key => Task.Run(async () =>
         {
-            start.SignalAndWait();
+            await start.Task;
             try
             {
                 await _fixture.Open(Passphrase).StoreAsync("mesh-root-1", key);
@@ -234,7 +236,9 @@ public sealed class LocalKeyVaultTests : IDisposable
             {
                 return false;
             }
-        })));
+        })).ToList();
+        start.SetResult();
+        var outcomes = await Task.WhenAll(running);
 
         var winner = keys[Array.IndexOf(outcomes, true)];
         Assert.Single(outcomes, o => o);

@@ -113,15 +113,16 @@ public sealed class RotationTests : IDisposable
         await CreateDomainAsync();
         var first = _fixture.Open();
         var second = _fixture.Open();
-        using var start = new Barrier(2);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var attempts = new[] { (first, "ra"), (second, "rb") }
             .Select(attempt => Task.Run(async () =>
             {
-                start.SignalAndWait();
+                await start.Task;
                 await attempt.Item1.CommitAsync(new ChangeSet { Rotation = TestData.Rotation(attempt.Item2) });
             }))
             .ToList();
+        start.SetResult();
         var outcomes = await Task.WhenAll(attempts.Select(async t =>
         {
             try
@@ -148,11 +149,11 @@ public sealed class RotationTests : IDisposable
         await Store.CommitAsync(new ChangeSet { Rotation = TestData.Rotation("r1") });
         var v1 = (await Store.FindRotationAsync("r1"))!;
         var stores = new[] { _fixture.Open(), _fixture.Open() };
-        using var start = new Barrier(2);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var results = await Task.WhenAll(stores.Select((store, i) => Task.Run(async () =>
+        var running = stores.Select((store, i) => Task.Run(async () =>
         {
-            start.SignalAndWait();
+            await start.Task;
             try
             {
                 await store.CommitAsync(new ChangeSet { Rotation = v1 with { PhaseIndex = i + 1 } });
@@ -162,7 +163,9 @@ public sealed class RotationTests : IDisposable
             {
                 return false;
             }
-        })));
+        })).ToList();
+        start.SetResult();
+        var results = await Task.WhenAll(running);
 
         Assert.Single(results, r => r);
         var stored = (await Store.FindRotationAsync("r1"))!;
