@@ -50,6 +50,8 @@ public sealed class DrillRunner
 
         var started = _time.GetUtcNow();
         Exception? failure = null;
+        void OnPhaseChanged(string _) => CurrentPhase();
+        phases.PhaseChanged += OnPhaseChanged;
         using (var stop = new CancellationTokenSource())
         {
             CurrentPhase();
@@ -77,6 +79,7 @@ public sealed class DrillRunner
             }
         }
 
+        phases.PhaseChanged -= OnPhaseChanged;
         cancellationToken.ThrowIfCancellationRequested();
         var finished = _time.GetUtcNow();
 

@@ -7,4 +7,7 @@ namespace Rotation.Drill.Drills;
 public interface IDrillPhaseSource
 {
     string CurrentPhase { get; }
+
+    /// <summary>Raised on every change, so a phase shorter than the drill's polling still shows in the report.</summary>
+    event Action<string>? PhaseChanged;
 }

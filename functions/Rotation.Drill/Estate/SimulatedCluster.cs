@@ -58,6 +58,9 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
     /// <summary>False makes every call throw <see cref="TargetUnavailableException"/> (an unreachable API server); workloads keep running.</summary>
     public bool Reachable { get; set; } = true;
 
+    /// <summary>The last leaf re-issue that failed, if any (the workload kept its old leaf).</summary>
+    public string? LastRenewalError { get; private set; }
+
     public TrustBundle ControlPlaneBundle
     {
         get { lock (_lock) return _bundle; }
@@ -257,9 +260,10 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
             {
                 IssueLeaf(workload);
             }
-            catch (PkiException)
+            catch (PkiException e)
             {
                 // An issuer that cannot sign (e.g. expired) leaves the old leaf in place, as a real mesh would.
+                LastRenewalError = $"{workload.Location}: {e.Message}";
             }
         }
     }

@@ -6,8 +6,11 @@ public sealed class TrafficOptions
     /// <summary>Above this many ordered workload pairs, rounds are sampled instead of all-pairs.</summary>
     public int MaxPairsPerRound { get; init; } = 200;
 
-    /// <summary>Handshakes in flight at once.</summary>
-    public int Concurrency { get; init; } = 4;
+    /// <summary>
+    /// Handshakes in flight at once. Both ends of every handshake run in this process, so more than one per core
+    /// only steals CPU from the estate's own clock (leaf re-issue, bundle pushes) and the engine.
+    /// </summary>
+    public int Concurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     /// <summary>A round starts no new handshake after this long.</summary>
     public TimeSpan RoundTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -16,6 +16,12 @@ public static partial class HandshakeFailureClassifier
             details.Add(status.Status.ToString());
         }
 
+        foreach (var element in chain?.ChainElements.ToArray() ?? [])
+        {
+            if (element.ChainElementStatus.Any(s => s.Status == X509ChainStatusFlags.NotTimeValid))
+                details.Add($"'{element.Certificate.Subject}' valid {element.Certificate.NotBefore.ToUniversalTime():HH:mm:ss}..{element.Certificate.NotAfter.ToUniversalTime():HH:mm:ss}Z, checked at {DateTime.UtcNow:HH:mm:ss.fff}Z");
+        }
+
         var detail = details.Count == 0 ? "chain errors" : string.Join(", ", details.Distinct());
         // An unknown root wins over everything else: it is the failure a bad rotation order produces.
         if ((flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
