@@ -2,6 +2,7 @@ using Org.BouncyCastle.Asn1.X509;
 using Rotation.Core.Pki;
 using Rotation.Drill.OpenSsl;
 using Rotation.Drill.Workloads;
+using Rotation.Testing;
 
 namespace Rotation.Drill.Tests;
 
@@ -75,17 +76,42 @@ public sealed class OpenSslPeerTests
     }
 
     [Fact]
-    public async Task Openssl_key_files_are_gone_after_the_handshake()
+    public async Task Openssl_material_folders_are_gone_after_each_handshake()
     {
         await using var fixture = new WorkloadFixture();
+        using var temp = new TempDirectory("rotation-drill-openssl-test");
+        var openSsl = new OpenSslPeer(tempRoot: temp.Path);
         var client = fixture.Workload("cluster-01", "workload-01");
         var server = fixture.Workload("cluster-02", "workload-01");
-        var before = Directory.GetDirectories(Path.GetTempPath(), "rotation-drill-openssl-*").ToHashSet();
 
-        await _openSsl.ClientToServerAsync(client, server);
+        var result = await openSsl.ClientToServerAsync(client, server);
 
-        var left = Directory.GetDirectories(Path.GetTempPath(), "rotation-drill-openssl-*").Where(d => !before.Contains(d));
-        Assert.Empty(left);
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_key_file_is_private_to_the_user_and_deleted_before_the_folder()
+    {
+        await using var fixture = new WorkloadFixture();
+        using var temp = new TempDirectory("rotation-drill-openssl-test");
+        var workload = fixture.Workload("cluster-01", "workload-01");
+
+        string keyPath;
+        using (var material = new OpenSslMaterial(workload, temp.Path))
+        {
+            keyPath = material.KeyPath;
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(keyPath)!));
+            Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(keyPath), StringComparison.Ordinal);
+
+            material.DeleteKey();
+            Assert.False(File.Exists(keyPath));
+            Assert.True(File.Exists(material.BundlePath));
+        }
+
+        Assert.False(Directory.Exists(Path.GetDirectoryName(keyPath)));
     }
 
     /// <summary>.NET → .NET, openssl s_client → .NET, .NET → openssl s_server, s_client → s_server, all with the same material.</summary>

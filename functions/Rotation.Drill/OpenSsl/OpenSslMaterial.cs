@@ -10,14 +10,17 @@ namespace Rotation.Drill.OpenSsl;
 /// </summary>
 internal sealed class OpenSslMaterial : IDisposable
 {
+    public const string FolderPrefix = "rotation-drill-openssl-";
+
     private readonly DirectoryInfo _directory;
 
-    public OpenSslMaterial(SimulatedWorkload workload)
+    public OpenSslMaterial(SimulatedWorkload workload, string? tempRoot = null)
     {
         Workload = workload;
         Credential = workload.Credential ?? throw new InvalidOperationException($"workload {workload.Location} has no leaf yet");
         Trust = workload.TrustStore;
-        _directory = Directory.CreateTempSubdirectory("rotation-drill-openssl-");
+        // CreateTempSubdirectory makes the folder 0700, so nobody else can list or open what is in it.
+        _directory = CreatePrivateFolder(tempRoot);
         CertificatePath = Write("leaf.pem", Pem.WriteCertificates([Credential.Certificate]));
         ChainPath = Write("chain.pem", Pem.WriteCertificates(Credential.Intermediates));
         BundlePath = Write("bundle.pem", Trust.Bundle.ToPem());
@@ -53,6 +56,16 @@ internal sealed class OpenSslMaterial : IDisposable
     {
         DeleteKey();
         _directory.Delete(recursive: true);
+    }
+
+    private static DirectoryInfo CreatePrivateFolder(string? tempRoot)
+    {
+        if (tempRoot is null)
+            return Directory.CreateTempSubdirectory(FolderPrefix);
+        var path = Path.Combine(tempRoot, FolderPrefix + Guid.NewGuid().ToString("N"));
+        return OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(path)
+            : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private string Write(string name, string content)

@@ -18,11 +18,14 @@ public sealed class OpenSslPeer
 
     private readonly string _executable;
     private readonly TimeSpan _timeout;
+    private readonly string? _tempRoot;
 
-    public OpenSslPeer(string executable = "openssl", TimeSpan? timeout = null)
+    /// <param name="tempRoot">Where the short-lived material folders go; the system temp folder when null.</param>
+    public OpenSslPeer(string executable = "openssl", TimeSpan? timeout = null, string? tempRoot = null)
     {
         _executable = executable;
         _timeout = timeout ?? TimeSpan.FromSeconds(15);
+        _tempRoot = tempRoot;
     }
 
     public static bool IsAvailable(string executable = "openssl")
@@ -49,7 +52,7 @@ public sealed class OpenSslPeer
     /// <summary>`openssl s_client` with <paramref name="clientMaterial"/>'s material dials the .NET <paramref name="server"/>.</summary>
     public async Task<HandshakeResult> ClientToWorkloadAsync(SimulatedWorkload clientMaterial, SimulatedWorkload server, CancellationToken cancellationToken = default)
     {
-        using var material = new OpenSslMaterial(clientMaterial);
+        using var material = new OpenSslMaterial(clientMaterial, _tempRoot);
         var client = Name(clientMaterial);
         var run = await RunClientAsync(material, server.Endpoint, cancellationToken);
         if (run.Rejection is { } own)
@@ -68,7 +71,7 @@ public sealed class OpenSslPeer
     /// <summary>The .NET <paramref name="client"/> dials `openssl s_server` running with <paramref name="serverMaterial"/>'s material.</summary>
     public async Task<HandshakeResult> WorkloadToServerAsync(SimulatedWorkload client, SimulatedWorkload serverMaterial, CancellationToken cancellationToken = default)
     {
-        using var material = new OpenSslMaterial(serverMaterial);
+        using var material = new OpenSslMaterial(serverMaterial, _tempRoot);
         var serverName = Name(serverMaterial);
         using var server = await StartServerAsync(material, cancellationToken);
         var attempt = await client.ConnectAsync(server.Endpoint, serverMaterial.SpiffeId, serverMaterial.DnsName, cancellationToken);
@@ -90,8 +93,8 @@ public sealed class OpenSslPeer
     /// <summary>`openssl s_client` with one workload's material dials `openssl s_server` with another's.</summary>
     public async Task<HandshakeResult> ClientToServerAsync(SimulatedWorkload clientMaterial, SimulatedWorkload serverMaterial, CancellationToken cancellationToken = default)
     {
-        using var clientFiles = new OpenSslMaterial(clientMaterial);
-        using var serverFiles = new OpenSslMaterial(serverMaterial);
+        using var clientFiles = new OpenSslMaterial(clientMaterial, _tempRoot);
+        using var serverFiles = new OpenSslMaterial(serverMaterial, _tempRoot);
         var (client, serverName) = (Name(clientMaterial), Name(serverMaterial));
         using var server = await StartServerAsync(serverFiles, cancellationToken);
         var run = await RunClientAsync(clientFiles, server.Endpoint, cancellationToken);
