@@ -57,17 +57,20 @@ public sealed class SimulatedClusterTests
         await fixture.Cluster.ApplyTrustBundleAsync(fixture.Both, ClusterFixture.Context);
         await AdvanceInStepsAsync(fixture, TimeSpan.FromSeconds(1));
         var propagation = fixture.Waits.Total(from, fixture.Time.GetUtcNow());
-        Assert.InRange(propagation, Physics.PropagationDelay, Physics.MaxPropagation + Step);
+        Assert.InRange(propagation, Physics.PropagationDelay, Physics.MaxPropagation + Slack);
 
         var switchedAt = fixture.Time.GetUtcNow();
         await fixture.Cluster.ApplyIssuerAsync(fixture.IssuerB(fixture.Both), ClusterFixture.Context);
         await AdvanceInStepsAsync(fixture, TimeSpan.FromSeconds(9));
         var leafMove = fixture.Waits.Total(switchedAt, fixture.Time.GetUtcNow());
-        // Leaves were minted 1s before the switch, so the last one moves 4s..7s (+ a step) after it.
-        Assert.InRange(leafMove, TimeSpan.FromSeconds(4), Physics.MaxReissueWait - TimeSpan.FromSeconds(1) + Step);
+        // Leaves were minted 1s before the switch, so the last one moves 4s..7s after it (well short of the 9s advanced).
+        Assert.InRange(leafMove, TimeSpan.FromSeconds(4), Physics.MaxReissueWait - TimeSpan.FromSeconds(1) + (3 * Slack));
     }
 
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
+    // On a busy machine a timer continuation can land a few steps after the step that fired it.
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Small steps so the moment each timer fires is the moment it is recorded.</summary>
     private static async Task AdvanceInStepsAsync(ClusterFixture fixture, TimeSpan total)
