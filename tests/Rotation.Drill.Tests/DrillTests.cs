@@ -2,6 +2,7 @@ using System.Text.Json;
 using Rotation.Core.Domain;
 using Rotation.Drill.Drills;
 using Rotation.Drill.Estate;
+using Rotation.Drill.Traffic;
 using Rotation.Drill.Workloads;
 
 namespace Rotation.Drill.Tests;
@@ -9,7 +10,7 @@ namespace Rotation.Drill.Tests;
 public sealed class DrillTests
 {
     [Fact]
-    public async Task The_safe_order_applied_by_hand_rotates_the_estate_without_a_single_failed_handshake()
+    public async Task The_safe_order_applied_by_hand_rotates_the_estate_without_a_failed_handshake_and_reports_it_as_json()
     {
         await using var fixture = new EstateFixture();
         var phases = new DrillPhaseTracker();
@@ -22,11 +23,35 @@ public sealed class DrillTests
         Assert.True(report.TotalHandshakes >= 100, $"only {report.TotalHandshakes} handshakes");
         Assert.Equal(
             ["Before", "Starting", "DistributeTrust", "VerifyTrust", "SwitchIssuer", "VerifyLeaves", "RetireOldRoot", "VerifyRetired", "After"],
-            report.Phases.Select(p => p.Name).Where(n => n != "Starting" || report.Phases.Any(p => p.Name == n)));
+            report.Phases.Select(p => p.Name));
         Assert.True(report.Phases.Single(p => p.Name == "VerifyLeaves").Handshakes > 0);
         Assert.True(report.OpenSslHandshakes >= 6, $"{report.OpenSslHandshakes} openssl handshakes");
         Assert.All(fixture.Estate.Workloads, w => Assert.Equal([fixture.B.Root.Certificate.Sha256], w.TrustStore.Bundle.Fingerprints));
         Assert.All(fixture.Estate.Workloads, w => Assert.True(w.Credential!.Certificate.IsSignedBy(fixture.B.Intermediate.Certificate)));
+        AssertReportJsonAddsUp(report);
+    }
+
+    /// <summary>The JSON is camelCase and its numbers are consistent with each other.</summary>
+    private static void AssertReportJsonAddsUp(DrillReport report)
+    {
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+
+        var phaseElements = root.GetProperty("phases").EnumerateArray().ToList();
+        Assert.Equal(root.GetProperty("totalHandshakes").GetInt64(), phaseElements.Sum(p => p.GetProperty("handshakes").GetInt64()));
+        Assert.Equal(root.GetProperty("totalFailures").GetInt64(), phaseElements.Sum(p => p.GetProperty("failures").GetInt64()));
+        Assert.All(phaseElements, p => Assert.Equal(JsonValueKind.Object, p.GetProperty("failureReasons").ValueKind));
+        Assert.All(phaseElements, p => Assert.True(p.GetProperty("durationMs").GetInt64() >= 0));
+        var wall = root.GetProperty("wallMs").GetInt64();
+        var mandatory = root.GetProperty("mandatoryWaitMs").GetInt64();
+        // Distribute, switch (leaves move within 80% of 4s) and retire each impose a wait; none can exceed the wall time.
+        Assert.InRange(mandatory, 1000, wall);
+        Assert.InRange(root.GetProperty("overheadMs").GetInt64(), wall - mandatory - 1, wall - mandatory + 1);
+        Assert.Equal(2, root.GetProperty("clusters").GetInt32());
+        Assert.Equal(4, root.GetProperty("workloads").GetInt32());
+        Assert.Contains("all 12 ordered workload pairs", root.GetProperty("sampling").GetString(), StringComparison.Ordinal);
+        Assert.True(root.GetProperty("openSslHandshakes").GetInt64() > 0);
+        Assert.True(root.GetProperty("passed").GetBoolean());
     }
 
     [Fact]
@@ -60,31 +85,37 @@ public sealed class DrillTests
     }
 
     [Fact]
-    public async Task The_report_is_camel_case_json_whose_numbers_add_up()
+    public async Task A_rotation_that_throws_is_reported_as_an_error_and_not_as_a_pass()
     {
-        await using var fixture = new EstateFixture();
+        await using var fixture = new EstateFixture(clusters: 2, workloads: 1);
         var phases = new DrillPhaseTracker();
 
-        var report = await new DrillRunner(fixture.Estate, EstateFixture.Drill)
-            .RunAsync(ct => ManualSafeRotation.RunAsync(fixture.Estate, fixture.B, phases, cancellationToken: ct), phases);
-        using var json = JsonDocument.Parse(report.ToJson());
-        var root = json.RootElement;
+        var report = await new DrillRunner(fixture.Estate, EstateFixture.Drill).RunAsync(
+            async ct =>
+            {
+                phases.Set("Doomed");
+                await Task.Delay(300, ct);
+                throw new TimeoutException("gate held too long");
+            },
+            phases);
 
-        var phaseElements = root.GetProperty("phases").EnumerateArray().ToList();
-        Assert.Equal(root.GetProperty("totalHandshakes").GetInt64(), phaseElements.Sum(p => p.GetProperty("handshakes").GetInt64()));
-        Assert.Equal(root.GetProperty("totalFailures").GetInt64(), phaseElements.Sum(p => p.GetProperty("failures").GetInt64()));
-        Assert.All(phaseElements, p => Assert.Equal(JsonValueKind.Object, p.GetProperty("failureReasons").ValueKind));
-        Assert.All(phaseElements, p => Assert.True(p.GetProperty("durationMs").GetInt64() >= 0));
-        var wall = root.GetProperty("wallMs").GetInt64();
-        var mandatory = root.GetProperty("mandatoryWaitMs").GetInt64();
-        // Distribute, switch (leaves move within 80% of 3s) and retire each impose a wait; none can exceed the wall time.
-        Assert.InRange(mandatory, 1000, wall);
-        Assert.InRange(root.GetProperty("overheadMs").GetInt64(), wall - mandatory - 1, wall - mandatory + 1);
-        Assert.Equal(2, root.GetProperty("clusters").GetInt32());
-        Assert.Equal(4, root.GetProperty("workloads").GetInt32());
-        Assert.Contains("all 12 ordered workload pairs", root.GetProperty("sampling").GetString(), StringComparison.Ordinal);
-        Assert.True(root.GetProperty("openSslHandshakes").GetInt64() > 0);
-        Assert.True(root.GetProperty("passed").GetBoolean());
+        Assert.Equal("gate held too long", report.Error);
+        Assert.False(report.Passed);
+        Assert.Equal(0, report.TotalFailures);
+        Assert.True(report.Phases.Single(p => p.Name == "Doomed").Handshakes > 0);
+    }
+
+    [Fact]
+    public async Task Without_an_openssl_binary_the_drill_still_runs_and_says_so_with_zero_openssl_handshakes()
+    {
+        await using var fixture = new EstateFixture(clusters: 2, workloads: 1);
+        var phases = new DrillPhaseTracker();
+        var options = new DrillOptions { Traffic = new TrafficOptions { OpenSslExecutable = "/nonexistent/openssl" } };
+
+        var report = await new DrillRunner(fixture.Estate, options).RunAsync(ct => Task.Delay(200, ct), phases);
+
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Equal(0, report.OpenSslHandshakes);
     }
 
     [Fact]

@@ -14,13 +14,13 @@ internal sealed class EstateFixture : IAsyncDisposable
     {
         PropagationDelay = TimeSpan.FromMilliseconds(150),
         PropagationJitter = TimeSpan.FromMilliseconds(150),
-        LeafTtl = TimeSpan.FromSeconds(3),
+        LeafTtl = TimeSpan.FromSeconds(4),
     };
 
-    // openssl every 500 ms keeps real non-.NET peers in every phase without crowding 2 cores.
+    // openssl every second keeps real non-.NET peers in every phase without crowding 2 cores.
     public static readonly DrillOptions Drill = new()
     {
-        Traffic = new TrafficOptions { OpenSslInterval = TimeSpan.FromMilliseconds(500), Seed = 42 },
+        Traffic = new TrafficOptions { OpenSslInterval = TimeSpan.FromSeconds(1), Seed = 42 },
     };
 
     public EstateFixture(int clusters = 2, int workloads = 2)

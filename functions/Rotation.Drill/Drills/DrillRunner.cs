@@ -38,7 +38,10 @@ public sealed class DrillRunner
         }
 
         var traffic = _options.Traffic;
-        var openSsl = traffic.OpenSslInterval is null ? null : new OpenSslPeer(traffic.OpenSslExecutable);
+        // Without an openssl binary the drill still runs; the report then shows openSslHandshakes 0.
+        var openSsl = traffic.OpenSslInterval is null || !OpenSslPeer.IsAvailable(traffic.OpenSslExecutable)
+            ? null
+            : new OpenSslPeer(traffic.OpenSslExecutable);
         var generator = new TrafficGenerator(_estate.Workloads, traffic, tally, CurrentPhase, _time, openSsl);
 
         if (_options.CheckBeforeAndAfter)

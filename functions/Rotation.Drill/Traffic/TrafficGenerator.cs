@@ -84,15 +84,26 @@ public sealed class TrafficGenerator
         if (ReferenceEquals(c, d))
             d = Other(c);
 
-        await RecordAsync(() => _openSsl.ClientToWorkloadAsync(a, b, cancellationToken));
-        await RecordAsync(() => _openSsl.WorkloadToServerAsync(c, d, cancellationToken));
-        await RecordAsync(() => _openSsl.ClientToServerAsync(a, d, cancellationToken));
+        await RecordAsync(() => _openSsl.ClientToWorkloadAsync(a, b, cancellationToken), $"openssl:{a.Location}", b.Location);
+        await RecordAsync(() => _openSsl.WorkloadToServerAsync(c, d, cancellationToken), c.Location, $"openssl:{d.Location}");
+        await RecordAsync(() => _openSsl.ClientToServerAsync(a, d, cancellationToken), $"openssl:{a.Location}", $"openssl:{d.Location}");
     }
 
-    private async Task RecordAsync(Func<Task<HandshakeResult>> handshake)
+    private async Task RecordAsync(Func<Task<HandshakeResult>> handshake, string client, string server)
     {
         var phase = _currentPhase();
-        _tally.Record(phase, await handshake());
+        HandshakeResult result;
+        try
+        {
+            result = await handshake();
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            // A peer that could not even start proves nothing: it counts as a failure, not as silence.
+            result = HandshakeResult.Failure(client, server, HandshakeFailureReason.Other, $"openssl peer could not run: {e.Message}", viaOpenSsl: true);
+        }
+
+        _tally.Record(phase, result);
     }
 
     private SimulatedWorkload Pick()
