@@ -6,7 +6,7 @@ namespace Rotation.Cli.Output;
 public static class Consoles
 {
     // Redirected output has no terminal width; a wide fixed width keeps table rows on one line for grep and diff.
-    private const int RedirectedWidth = 200;
+    private const int RedirectedWidth = 250;
 
     public static IAnsiConsole For(CliContext context)
     {

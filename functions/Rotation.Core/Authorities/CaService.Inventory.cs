@@ -29,14 +29,7 @@ public sealed partial class CaService
     }
 
     private static ExpiryAssessment Assess(CertificateAuthority authority, DateTimeOffset at, ExpiryPolicyOptions options) =>
-        ExpiryPolicy.Assess(authority.Certificate, LayerOf(authority.Role), at, options);
-
-    private static CertificateLayer LayerOf(CaRole role) => role switch
-    {
-        CaRole.Root => CertificateLayer.Root,
-        CaRole.Intermediate => CertificateLayer.Intermediate,
-        _ => throw new ArgumentOutOfRangeException(nameof(role)),
-    };
+        ExpiryPolicy.Assess(authority.LayerOf(), authority.Certificate, at, options);
 
     private static CaInventoryRow ToRow(CertificateAuthority authority, ExpiryAssessment assessment) => new(
         authority.Domain,
@@ -47,8 +40,9 @@ public sealed partial class CaService
         authority.Certificate.Issuer,
         authority.NotBefore,
         authority.NotAfter,
-        assessment.TimeLeft,
-        assessment.LifetimeLeftPercent,
+        // Sub-second precision is noise to an operator and makes outputs of the same instant differ.
+        TimeSpan.FromSeconds(Math.Truncate(assessment.TimeLeft.TotalSeconds)),
+        assessment.LifetimeLeftFraction * 100,
         assessment.State,
         assessment.RotationDue,
         authority.Sha256,

@@ -12,8 +12,8 @@ public sealed record IstioCaFiles(string CaCert, string CaKey, string RootCert, 
     public const string CertChainName = "cert-chain.pem";
 
     public static IstioCaFiles In(string directory) => new(
-        Path.Combine(directory, CaCertName),
-        Path.Combine(directory, CaKeyName),
-        Path.Combine(directory, RootCertName),
-        Path.Combine(directory, CertChainName));
+        Path.Combine(Path.GetFullPath(directory), CaCertName),
+        Path.Combine(Path.GetFullPath(directory), CaKeyName),
+        Path.Combine(Path.GetFullPath(directory), RootCertName),
+        Path.Combine(Path.GetFullPath(directory), CertChainName));
 }

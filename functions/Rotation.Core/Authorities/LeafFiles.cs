@@ -7,8 +7,8 @@ namespace Rotation.Core.Authorities;
 public sealed record LeafFiles(string Cert, string Key, string Chain, string Bundle)
 {
     public static LeafFiles In(string directory) => new(
-        Path.Combine(directory, "cert.pem"),
-        Path.Combine(directory, "key.pem"),
-        Path.Combine(directory, "chain.pem"),
-        Path.Combine(directory, "bundle.pem"));
+        Path.Combine(Path.GetFullPath(directory), "cert.pem"),
+        Path.Combine(Path.GetFullPath(directory), "key.pem"),
+        Path.Combine(Path.GetFullPath(directory), "chain.pem"),
+        Path.Combine(Path.GetFullPath(directory), "bundle.pem"));
 }
