@@ -18,6 +18,11 @@ internal static class CommandTree
             ExportCommand.Create(context, home),
             IssueLeafCommand.Create(context, home),
             VerifyCommand.Create(context),
+            RotateCommand.Create(context, home),
+            StatusCommand.Create(context, home),
+            ApproveCommand.Create(context, home),
+            AbortCommand.Create(context, home),
+            ResumeCommand.Create(context, home),
         };
     }
 }

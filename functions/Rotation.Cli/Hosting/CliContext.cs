@@ -1,3 +1,6 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+
 namespace Rotation.Cli;
 
 /// <summary>
@@ -25,6 +28,16 @@ public sealed class CliContext
 
     /// <summary>Whether Output is a terminal that can take colour (false when redirected or under test).</summary>
     public bool OutputIsTerminal { get; init; }
+
+    /// <summary>Replaces the registered clusters as the targets of rotations (tests, the drill's simulated estate).</summary>
+    public ITargetResolver? Targets { get; init; }
+
+    /// <summary>Adapters by target kind ("istio", ...) for registered clusters.</summary>
+    public IReadOnlyDictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>> TargetFactories { get; init; } =
+        new Dictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>>();
+
+    /// <summary>Who asked, for approvals and the audit trail.</summary>
+    public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";
 
     public static CliContext FromProcess() =>
         new(Console.Out, Console.Error, System.Environment.GetEnvironmentVariable, TimeProvider.System)

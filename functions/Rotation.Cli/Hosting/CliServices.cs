@@ -1,6 +1,7 @@
 using Rotation.Core.Authorities;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
+using Rotation.Core.Rotations.Engine;
 using Rotation.Infra.LocalVault;
 using Rotation.Infra.Sqlite;
 
@@ -26,6 +27,9 @@ public sealed class CliServices
             Passphrase = context.Environment(CliContext.PassphraseVariable),
         });
         Authorities = new CaService(Store, Vault, context.Time);
+        Targets = context.Targets ?? new RegisteredClusterTargets(Store, context.TargetFactories);
+        Rotations = new RotationService(Store, Targets, context.Time);
+        StepRunner = new RotationStepRunner(Store, Vault, Targets, context.Time);
     }
 
     public string Home { get; }
@@ -33,6 +37,9 @@ public sealed class CliServices
     public IStateStore Store { get; }
     public IKeyVault Vault { get; }
     public CaService Authorities { get; }
+    public ITargetResolver Targets { get; }
+    public RotationService Rotations { get; }
+    public RotationStepRunner StepRunner { get; }
 
     /// <summary>For init: the home is created on first write.</summary>
     public static CliServices OpenOrCreate(CliContext context, string? homeOption) =>
