@@ -23,15 +23,10 @@ internal static class RotationRun
         {
             record = await RotationDriver.RunAsync(new PausingWorkflowContext(inner, maxWait), rotationId);
         }
-        catch (RotationPausedException paused)
+        catch (RotationPausedException)
         {
-            record = paused.Record ?? progress.Last ?? await services.Rotations.FindAsync(rotationId, cancellationToken)
+            record = progress.Last ?? await services.Rotations.FindAsync(rotationId, cancellationToken)
                 ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
-            if (paused.Refused)
-            {
-                throw new UnsafeStepException($"rotation {record.Id} stopped at {record.CurrentPhase}: {record.Gate!.Reason}; fix the estate, then 'rotation resume {record.Id}' (or 'rotation abort {record.Id}')");
-            }
-
             console.MarkupLineInterpolated($"[yellow]parked[/]  {record.Id} at {record.CurrentPhase}: {record.Gate?.Reason ?? "waiting"}; next check {TimeText.Instant(record.Gate?.NextCheckAt ?? context.Time.GetUtcNow())}. Run 'rotation resume {record.Id}' then.");
             return ExitCodes.Ok;
         }

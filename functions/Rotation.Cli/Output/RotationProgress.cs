@@ -8,8 +8,8 @@ namespace Rotation.Cli.Output;
 public sealed class RotationProgress
 {
     private readonly IAnsiConsole _console;
+    private readonly HashSet<(int Generation, RotationPhase Phase, string Target, TargetState State)> _targetsSeen = [];
     private (int Generation, int Index)? _phase;
-    private readonly Dictionary<string, TargetState> _targets = new(StringComparer.Ordinal);
     private string? _gateReason;
 
     public RotationProgress(IAnsiConsole console) => _console = console;
@@ -19,10 +19,20 @@ public sealed class RotationProgress
     public void Observe(RotationRecord record)
     {
         Last = record;
+
+        // Target lines first: a record that finishes a phase carries that phase's per-target outcome.
+        foreach (var (target, progress) in record.Targets.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (_targetsSeen.Add((record.PlanGeneration, progress.Phase, target, progress.State)))
+            {
+                _console.MarkupLineInterpolated($"  target {target}: {progress.State.ToString().ToLowerInvariant()} {progress.Detail}");
+            }
+        }
+
         if (_phase is { } seen && (seen.Generation != record.PlanGeneration || seen.Index != record.PhaseIndex))
         {
-            _console.MarkupLineInterpolated($"[green]done[/]    {record.Plan.ElementAtOrDefault(seen.Index).ToString()}");
-            _targets.Clear();
+            var finished = seen.Generation == record.PlanGeneration ? record.Plan.ElementAtOrDefault(seen.Index).ToString() : "phase";
+            _console.MarkupLineInterpolated($"[green]done[/]    {finished}");
             _gateReason = null;
         }
 
@@ -32,15 +42,6 @@ public sealed class RotationProgress
         }
 
         _phase = (record.PlanGeneration, record.PhaseIndex);
-        foreach (var (target, progress) in record.Targets.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            if (progress.Phase == record.CurrentPhase && _targets.GetValueOrDefault(target, (TargetState)(-1)) != progress.State)
-            {
-                _targets[target] = progress.State;
-                _console.MarkupLineInterpolated($"  target {target}: {progress.State.ToString().ToLowerInvariant()} {progress.Detail}");
-            }
-        }
-
         if (record.Gate is { } gate && gate.Reason != _gateReason)
         {
             _gateReason = gate.Reason;

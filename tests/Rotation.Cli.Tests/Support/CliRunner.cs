@@ -24,6 +24,9 @@ public sealed class CliRunner
         [CliContext.PassphraseVariable] = "correct horse battery staple",
     };
 
+    /// <summary>The targets rotations fan out to; null means the registered clusters, as in production.</summary>
+    public Rotation.Core.Ports.ITargetResolver? Targets { get; set; }
+
     /// <summary>Runs `rotation --home HOME args...`.</summary>
     public Task<CliResult> RunAsync(params string[] args) => RunRawAsync(["--home", Home, .. args]);
 
@@ -32,7 +35,7 @@ public sealed class CliRunner
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Time);
+        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Time) { Targets = Targets };
         var exitCode = await CliApp.RunAsync(args, context);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
