@@ -155,6 +155,22 @@ public sealed class OpenSslInteropTests : IDisposable
         Assert.Equal(KeyAlgorithm.EcdsaP384, signed.KeyAlgorithm);
     }
 
+    [Fact]
+    public async Task Foreign_key_types_are_readable_as_certificates_but_refused_as_keys()
+    {
+        var key = _dir.File("p521.key");
+        var cert = _dir.File("p521.pem");
+        await OpenSsl.RunCheckedAsync("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=Foreign Root", "-days", "30");
+
+        var certificate = Certificate.FromPem(File.ReadAllText(cert));
+        var ex = Assert.Throws<PkiException>(() => PrivateKey.FromPem(File.ReadAllText(key)));
+
+        Assert.True(certificate.IsSelfSigned);
+        Assert.True(TrustBundle.Of(certificate).Contains(certificate));
+        Assert.Contains("unsupported", Assert.Throws<PkiException>(() => certificate.KeyAlgorithm).Message, StringComparison.Ordinal);
+        Assert.Contains("unsupported", ex.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static string Colons(string hex) => string.Join(':', Enumerable.Range(0, hex.Length / 2).Select(i => hex.Substring(i * 2, 2).ToUpperInvariant()));
