@@ -12,10 +12,10 @@ namespace Rotation.Infra.Sqlite;
 /// </summary>
 public sealed class SqliteStateStore : IStateStore
 {
-    private readonly string _connectionString;
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _schemaGate = new();
@@ -39,6 +39,7 @@ public sealed class SqliteStateStore : IStateStore
             ForeignKeys = true,
             // Each operation opens its own connection; not pooling means no file handle outlives it.
             Pooling = false,
+            // Microsoft.Data.Sqlite retries a busy statement for this long on top of SQLite's own busy_timeout wait.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         }.ToString();
     }
