@@ -137,6 +137,20 @@ public sealed class ExportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_domain_is_refused_under_a_passphrase_that_does_not_open_the_existing_keys()
+    {
+        await _cli.SucceedAsync("init", "--domain", Domain);
+        var before = HomeSnapshot.Take(_cli.Home);
+        _cli.Environment[CliContext.PassphraseVariable] = "another passphrase";
+
+        var result = await _cli.RunAsync("init", "--domain", "second.internal");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: cannot decrypt key", Assert.Single(result.ErrorLines));
+        before.AssertUnchanged(_cli.Home);
+    }
+
+    [Fact]
     public async Task Without_a_configured_passphrase_init_generates_one_and_later_commands_use_it()
     {
         _cli.Environment.Remove(CliContext.PassphraseVariable);

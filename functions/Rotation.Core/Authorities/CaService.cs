@@ -42,6 +42,8 @@ public sealed partial class CaService
             throw new DomainException($"trust domain '{domain}' already exists: inspect it with 'rotation inventory --domain {domain}' or choose another name");
         }
 
+        await ProveVaultOpensExistingKeysAsync(cancellationToken);
+
         var rootKey = PrivateKey.Generate(algorithm);
         var rootCertificate = CertificateFactory.CreateRoot(
             new RootCaRequest($"CN={domain} Root CA {now:yyyy-MM-dd},O={domain}", now, now + rootValidity),
@@ -77,6 +79,25 @@ public sealed partial class CaService
         var id = CaIds.For(role, certificate);
         var reference = await _vault.StoreAsync(CaIds.KeyName(domain, id), key, cancellationToken);
         return new CertificateAuthority(id, domain, role, CaStatus.Active, parentId, certificate, reference);
+    }
+
+    /// <summary>
+    /// A vault that accepted new keys under a different passphrase than its existing ones would leave a home that
+    /// needs two secrets, found out only when a rotation needs the old key. Opening one existing key first turns a
+    /// wrong passphrase into an error before anything is written.
+    /// </summary>
+    private async Task ProveVaultOpensExistingKeysAsync(CancellationToken cancellationToken)
+    {
+        foreach (var existing in await _store.ListDomainsAsync(cancellationToken))
+        {
+            var authority = (await _store.ListAuthoritiesAsync(existing.Name, cancellationToken))
+                .FirstOrDefault(a => a.Status != CaStatus.Retired && a.Key.Provider == _vault.Provider);
+            if (authority is not null)
+            {
+                _ = await _vault.LoadAsync(authority.Key, cancellationToken);
+                return;
+            }
+        }
     }
 
     private async Task<CaInventory> LoadInventoryAsync(string domain, CancellationToken cancellationToken) =>
