@@ -17,21 +17,22 @@ internal static class InitCommand
         var intermediateValidity = CliOptions.Duration("--intermediate-validity", "Validity of the intermediate CA", "1y");
         var command = new Command("init", "Create a trust domain: a root CA and an intermediate CA that issues")
         {
-            domain, key, rootValidity, intermediateValidity,
+            domain, key, rootValidity.Option, intermediateValidity.Option,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenOrCreate(context, parseResult.GetValue(home));
+            var algorithm = parseResult.GetValue(key) ?? KeyAlgorithm.EcdsaP256;
             var inventory = await services.Authorities.InitAsync(
                 parseResult.GetValue(domain)!,
-                parseResult.GetValue(key),
-                parseResult.GetValue(rootValidity),
-                parseResult.GetValue(intermediateValidity),
+                algorithm,
+                rootValidity.ValueOf(parseResult),
+                intermediateValidity.ValueOf(parseResult),
                 cancellationToken);
 
             var rows = await services.Authorities.InventoryAsync(inventory.Domain, cancellationToken: cancellationToken);
             var console = Consoles.For(context);
-            console.MarkupLineInterpolated($"Created trust domain [bold]{inventory.Domain}[/] ({parseResult.GetValue(key).ToName()}) in {services.Home}");
+            console.MarkupLineInterpolated($"Created trust domain [bold]{inventory.Domain}[/] ({algorithm.ToName()}) in {services.Home}");
             InventoryTable.Render(console, rows);
             return ExitCodes.Ok;
         });

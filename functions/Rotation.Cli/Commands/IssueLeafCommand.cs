@@ -25,7 +25,7 @@ internal static class IssueLeafCommand
         };
         var ttl = CliOptions.Duration("--ttl", "Validity of the leaf", "24h");
         var output = CliOptions.RequiredPath("--out", "Directory for cert.pem, key.pem (0600), chain.pem and bundle.pem", "DIR");
-        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl, output };
+        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -33,7 +33,7 @@ internal static class IssueLeafCommand
                 parseResult.GetValue(domain),
                 parseResult.GetValue(spiffeId)!,
                 parseResult.GetValue(dns) ?? [],
-                parseResult.GetValue(ttl),
+                ttl.ValueOf(parseResult),
                 parseResult.GetValue(output)!,
                 cancellationToken);
             Consoles.For(context).MarkupLineInterpolated($"Wrote {files.Cert}, {files.Key} (mode 0600), {files.Chain}, {files.Bundle}");

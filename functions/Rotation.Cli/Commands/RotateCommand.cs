@@ -24,7 +24,7 @@ internal static class RotateCommand
         var approveEach = new Option<bool>("--approve-each-phase") { Description = "Stop before every phase until 'rotation approve' (default: only the point of no return)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the phases and targets; change nothing" };
         var wait = RotationOptions.Wait();
-        var command = new Command(name, description) { domain, approveEach, dryRun, wait };
+        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -43,7 +43,7 @@ internal static class RotateCommand
 
             var record = await services.Rotations.StartAsync(trustDomain.Name, kind, policy, context.User, cancellationToken);
             Consoles.For(context).MarkupLineInterpolated($"Started [bold]{record.Id}[/]: {name} rotation of {record.Domain}.");
-            return await RotationRun.DriveAsync(context, services, record.Id, parseResult.GetValue(wait), cancellationToken);
+            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), cancellationToken);
         });
         return command;
     }

@@ -14,12 +14,11 @@ internal static class VerifyCommand
         var chain = CliOptions.RequiredPath("--chain", "PEM file: the leaf first, then any intermediates", "FILE");
         var bundle = CliOptions.RequiredPath("--bundle", "PEM file of trust anchors", "FILE");
         var at = CliOptions.At("Verify as of this instant (ISO 8601; default now)");
-        var purpose = new Option<TlsPurpose>("--purpose")
+        var purpose = new Option<TlsPurpose?>("--purpose")
         {
             Description = "The TLS role the leaf must be fit for: client, server or any (default any)",
             HelpName = "PURPOSE",
             CustomParser = ParsePurpose,
-            DefaultValueFactory = _ => TlsPurpose.Any,
         };
         var command = new Command("verify", "Verify a certificate chain against a trust bundle") { chain, bundle, at, purpose };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -28,7 +27,7 @@ internal static class VerifyCommand
                 parseResult.GetValue(chain)!,
                 parseResult.GetValue(bundle)!,
                 parseResult.GetValue(at) ?? context.Time.GetUtcNow(),
-                parseResult.GetValue(purpose),
+                parseResult.GetValue(purpose) ?? TlsPurpose.Any,
                 cancellationToken);
             if (!result.IsValid)
             {
@@ -42,7 +41,7 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static TlsPurpose ParsePurpose(ArgumentResult result)
+    private static TlsPurpose? ParsePurpose(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         switch (text.ToLowerInvariant())
@@ -55,7 +54,7 @@ internal static class VerifyCommand
                 return TlsPurpose.Any;
             default:
                 result.AddError($"--purpose: unknown purpose '{text}': use client, server or any");
-                return TlsPurpose.Any;
+                return null;
         }
     }
 }

@@ -10,6 +10,12 @@ public static class InventoryTable
 
     public static void Render(IAnsiConsole console, IReadOnlyList<CaInventoryRow> rows)
     {
+        if (rows.Count == 0)
+        {
+            console.MarkupLine("No trust domain yet. Create one with 'rotation init --domain <name>'.");
+            return;
+        }
+
         var table = new Table()
             .AddColumns("Domain", "Role", "Id", "Status", "Subject", "Expires", "Time left", "Lifetime left", "Expiry", "SHA-256");
         foreach (var row in rows)

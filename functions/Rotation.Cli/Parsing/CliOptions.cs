@@ -26,13 +26,15 @@ public static class CliOptions
         Description = "Print JSON instead of a table",
     };
 
-    public static Option<TimeSpan> Duration(string name, string description, string defaultValue) => new(name)
-    {
-        Description = $"{description} (default {defaultValue})",
-        HelpName = "DURATION",
-        CustomParser = result => ParseDuration(result, name),
-        DefaultValueFactory = _ => DurationParser.Parse(defaultValue),
-    };
+    /// <summary>A duration option; its default is applied by <see cref="DurationOption.ValueOf"/> so help shows "10y", not "3650.00:00:00".</summary>
+    public static DurationOption Duration(string name, string description, string defaultValue) => new(
+        new Option<TimeSpan?>(name)
+        {
+            Description = $"{description} (default {defaultValue})",
+            HelpName = "DURATION",
+            CustomParser = result => ParseDuration(result, name),
+        },
+        DurationParser.Parse(defaultValue));
 
     public static Option<DateTimeOffset?> At(string description) => new("--at")
     {
@@ -41,12 +43,12 @@ public static class CliOptions
         CustomParser = ParseInstant,
     };
 
-    public static Option<KeyAlgorithm> Key() => new("--key")
+    /// <summary>--key; null when omitted (the caller's default is ecdsa-p256).</summary>
+    public static Option<KeyAlgorithm?> Key() => new("--key")
     {
         Description = $"Key algorithm of the CAs: {string.Join(", ", KeyAlgorithmNames.All)} (default ecdsa-p256)",
         HelpName = "ALGORITHM",
         CustomParser = ParseKeyAlgorithm,
-        DefaultValueFactory = _ => KeyAlgorithm.EcdsaP256,
     };
 
     public static Option<string> RequiredPath(string name, string description, string helpName) => new(name)
@@ -56,7 +58,7 @@ public static class CliOptions
         HelpName = helpName,
     };
 
-    private static TimeSpan ParseDuration(ArgumentResult result, string name)
+    private static TimeSpan? ParseDuration(ArgumentResult result, string name)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         if (DurationParser.TryParse(text, out var duration, out var error))
@@ -65,7 +67,7 @@ public static class CliOptions
         }
 
         result.AddError($"{name}: {error}");
-        return default;
+        return null;
     }
 
     private static DateTimeOffset? ParseInstant(ArgumentResult result)
@@ -80,7 +82,7 @@ public static class CliOptions
         return null;
     }
 
-    private static KeyAlgorithm ParseKeyAlgorithm(ArgumentResult result)
+    private static KeyAlgorithm? ParseKeyAlgorithm(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         if (KeyAlgorithmNames.TryParse(text, out var algorithm))
@@ -89,6 +91,6 @@ public static class CliOptions
         }
 
         result.AddError($"--key: unknown key algorithm '{text}': use one of {string.Join(", ", KeyAlgorithmNames.All)}");
-        return default;
+        return null;
     }
 }

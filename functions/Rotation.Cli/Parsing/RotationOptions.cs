@@ -12,7 +12,7 @@ public static class RotationOptions
         Description = "The rotation id, e.g. rot-20261123101500-a1b2c3 (see 'rotation status')",
     };
 
-    public static Option<TimeSpan> Wait() => CliOptions.Duration(
+    public static DurationOption Wait() => CliOptions.Duration(
         "--wait",
         "Longest wait for a gate in this process; past it the rotation is parked for 'rotation resume'",
         "5m");
