@@ -128,6 +128,7 @@ public sealed partial class RotationCommandTests : IDisposable
         Assert.Equal(3, refused.ExitCode);
         var line = Assert.Single(refused.ErrorLines);
         Assert.StartsWith("error: refusing to issue from", line);
+        Assert.EndsWith($"fix the estate, then 'rotation resume {id}', or 'rotation abort {id}'", line);
         var record = await Homes.Store(_cli.Home).FindRotationAsync(id);
         Assert.Equal(RotationPhase.SwitchIssuer, record!.CurrentPhase);
         Assert.Equal(oldIntermediate.Certificate, _mesh.IssuerCertificate);

@@ -23,6 +23,11 @@ internal static class RotationRun
         {
             record = await RotationDriver.RunAsync(new PausingWorkflowContext(inner, maxWait), rotationId);
         }
+        catch (UnsafeStepException refusal)
+        {
+            // The engine recorded the refusal and left the rotation at this phase; say how to go on.
+            throw new UnsafeStepException($"{refusal.Message}; rotation {rotationId} stays at this phase: fix the estate, then 'rotation resume {rotationId}', or 'rotation abort {rotationId}'");
+        }
         catch (RotationPausedException)
         {
             record = progress.Last ?? await services.Rotations.FindAsync(rotationId, cancellationToken)
