@@ -8,19 +8,24 @@ internal static partial class KeyNames
 {
     public const int MaxLength = 200;
 
+    public const string FileSuffix = ".key.pem";
+
+    public static bool IsValid(string? name) =>
+        !string.IsNullOrEmpty(name)
+        && name.Length <= MaxLength
+        && SafeName().IsMatch(name)
+        && !name.Contains("..", StringComparison.Ordinal);
+
     public static void Validate(string name)
     {
-        if (string.IsNullOrEmpty(name)
-            || name.Length > MaxLength
-            || !SafeName().IsMatch(name)
-            || name.Contains("..", StringComparison.Ordinal))
+        if (!IsValid(name))
         {
             throw new PkiException(
                 $"key name '{Printable(name)}' is not allowed: use 1-{MaxLength} letters, digits, '.', '-' or '_', starting with a letter or digit and without '..'");
         }
     }
 
-    public static string FileName(string name) => name + ".key.pem";
+    public static string FileName(string name) => name + FileSuffix;
 
     // The name is echoed in the error; control characters would let it forge extra log lines.
     private static string Printable(string? name) =>

@@ -17,6 +17,7 @@ public sealed class LocalKeyVault : IKeyVault
     private readonly string? _configuredPassphrase;
     private readonly Lock _passphraseGate = new();
     private Task<VaultPassphrase>? _passphrase;
+    private bool _passphraseProven;
 
     public LocalKeyVault(LocalKeyVaultOptions options)
     {
@@ -41,14 +42,16 @@ public sealed class LocalKeyVault : IKeyVault
         var reference = new KeyReference(Provider, name);
         var path = PathOf(name);
 
-        PrivateFiles.EnsureDirectory(KeyDirectory);
-        var passphrase = await GetPassphraseAsync(create: true, name, cancellationToken);
         if (File.Exists(path))
         {
-            await EnsureHoldsAsync(name, path, key, passphrase, cancellationToken);
+            var current = await GetPassphraseAsync(create: false, name, cancellationToken);
+            await EnsureHoldsAsync(name, path, key, current, cancellationToken);
             return reference;
         }
 
+        PrivateFiles.EnsureDirectory(KeyDirectory);
+        var passphrase = await GetPassphraseAsync(create: true, name, cancellationToken);
+        await EnsureOpensExistingKeysAsync(name, passphrase, cancellationToken);
         var pem = Encoding.ASCII.GetBytes(key.ToEncryptedPkcs8Pem(passphrase.Value));
         if (!await PrivateFiles.TryCreateAsync(path, pem, cancellationToken))
         {
@@ -110,6 +113,41 @@ public sealed class LocalKeyVault : IKeyVault
         }
     }
 
+    /// <summary>
+    /// A vault holds keys under one passphrase. Before adding a key, prove the passphrase opens a key already there,
+    /// so a forgotten or mistyped ROTATION_VAULT_PASSPHRASE cannot split the vault between two passphrases.
+    /// </summary>
+    private async Task EnsureOpensExistingKeysAsync(string name, VaultPassphrase passphrase, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _passphraseProven))
+        {
+            return;
+        }
+
+        var existing = ExistingKeyNames().FirstOrDefault(n => n != name);
+        if (existing is not null)
+        {
+            try
+            {
+                _ = await DecryptAsync(existing, PathOf(existing), passphrase, cancellationToken);
+            }
+            catch (PkiException ex)
+            {
+                throw new PkiException(
+                    $"cannot store key '{name}' in {KeyDirectory}: the passphrase does not open key '{existing}' already there (wrong {VaultPassphrase.EnvironmentVariable}?); use the passphrase the vault's keys were stored with",
+                    ex);
+            }
+        }
+
+        Volatile.Write(ref _passphraseProven, true);
+    }
+
+    private IEnumerable<string> ExistingKeyNames() =>
+        Directory.EnumerateFiles(KeyDirectory, "*" + KeyNames.FileSuffix)
+            .Select(f => Path.GetFileName(f)[..^KeyNames.FileSuffix.Length])
+            .Where(KeyNames.IsValid)
+            .Order(StringComparer.Ordinal);
+
     private async Task<PrivateKey> DecryptAsync(string name, string path, VaultPassphrase passphrase, CancellationToken cancellationToken)
     {
         var pem = await File.ReadAllTextAsync(path, cancellationToken);
@@ -151,7 +189,7 @@ public sealed class LocalKeyVault : IKeyVault
         {
             if (_passphrase is null || _passphrase.IsFaulted || _passphrase.IsCanceled)
             {
-                _passphrase = VaultPassphrase.ReadOrGenerateAsync(KeyDirectory, CancellationToken.None);
+                _passphrase = VaultPassphrase.ReadOrGenerateAsync(KeyDirectory, () => ExistingKeyNames().FirstOrDefault(), CancellationToken.None);
             }
 
             pending = _passphrase;

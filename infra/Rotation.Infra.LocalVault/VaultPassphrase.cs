@@ -38,12 +38,21 @@ internal sealed class VaultPassphrase
             : throw new PkiException($"vault passphrase file {path} is empty: restore it from a backup, or set {EnvironmentVariable} to the passphrase the keys were stored with");
     }
 
-    /// <summary>Creates the passphrase file on first use; when another process wins the race, uses theirs.</summary>
-    public static async Task<VaultPassphrase> ReadOrGenerateAsync(string directory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the passphrase file on first use; when another process wins the race, uses theirs. Refuses when
+    /// <paramref name="findExistingKey"/> finds a key: those keys were stored under a configured passphrase.
+    /// </summary>
+    public static async Task<VaultPassphrase> ReadOrGenerateAsync(string directory, Func<string?> findExistingKey, CancellationToken cancellationToken)
     {
         if (await ReadGeneratedAsync(directory, cancellationToken) is { } existing)
         {
             return existing;
+        }
+
+        if (findExistingKey() is { } keyName)
+        {
+            throw new PkiException(
+                $"{directory} holds key '{keyName}' but no {FileName} and {EnvironmentVariable} is not set: set {EnvironmentVariable} to the passphrase its keys were stored with");
         }
 
         var secret = RandomNumberGenerator.GetBytes(32);

@@ -12,6 +12,9 @@ namespace Rotation.Infra.Sqlite;
 /// </summary>
 public sealed class SqliteStateStore : IStateStore
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
     private readonly TimeProvider _timeProvider;
@@ -36,6 +39,7 @@ public sealed class SqliteStateStore : IStateStore
             ForeignKeys = true,
             // Each operation opens its own connection; not pooling means no file handle outlives it.
             Pooling = false,
+            // Microsoft.Data.Sqlite retries a busy statement for this long on top of SQLite's own busy_timeout wait.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         }.ToString();
     }
@@ -95,14 +99,16 @@ public sealed class SqliteStateStore : IStateStore
     }
 
     /// <summary>Idempotent: an event keeps the time it was first published; unknown ids are ignored.</summary>
-    public async Task MarkPublishedAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken = default)
+    public Task MarkPublishedAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(eventIds);
-        if (eventIds.Count == 0)
-        {
-            return;
-        }
+        return eventIds.Count == 0
+            ? Task.CompletedTask
+            : ExplainBusyAsync(() => MarkPublishedCoreAsync(eventIds, publishedAt, cancellationToken));
+    }
 
+    private async Task<bool> MarkPublishedCoreAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(cancellationToken);
         using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
@@ -117,11 +123,17 @@ public sealed class SqliteStateStore : IStateStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
-    public async Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken = default)
+    public Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        return ExplainBusyAsync(() => CommitCoreAsync(changes, cancellationToken));
+    }
+
+    private async Task<bool> CommitCoreAsync(ChangeSet changes, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(cancellationToken);
 
         // IMMEDIATE takes the write lock up front, so the checks below see every committed row and no other
@@ -161,20 +173,29 @@ public sealed class SqliteStateStore : IStateStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>The schema version of the file (migrating it first if needed).</summary>
-    public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await SqliteMigrations.ReadVersionAsync(connection, null, cancellationToken);
-    }
+    public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
+        ExplainBusyAsync(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            return await SqliteMigrations.ReadVersionAsync(connection, null, cancellationToken);
+        });
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(
+    private Task<IReadOnlyList<T>> QueryAsync<T>(
         string sql,
         Func<SqliteDataReader, T> map,
         CancellationToken cancellationToken,
-        params (string Name, object? Value)[] parameters)
+        params (string Name, object? Value)[] parameters) =>
+        ExplainBusyAsync(() => QueryCoreAsync(sql, map, parameters, cancellationToken));
+
+    private async Task<IReadOnlyList<T>> QueryCoreAsync<T>(
+        string sql,
+        Func<SqliteDataReader, T> map,
+        (string Name, object? Value)[] parameters,
+        CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.CreateCommand();
@@ -192,6 +213,21 @@ public sealed class SqliteStateStore : IStateStore
         }
 
         return results;
+    }
+
+    // A lock held past the busy timeout means another process is mid-write; say so instead of "database is locked".
+    private async Task<T> ExplainBusyAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
+        {
+            throw new DomainException(
+                $"{DatabasePath} is locked by another rotation process: retry when it has finished",
+                ex);
+        }
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -126,6 +126,30 @@ public sealed class LocalKeyVaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_key_under_another_passphrase_is_refused_so_the_vault_never_mixes_passphrases()
+    {
+        await _fixture.Open(Passphrase).StoreAsync("mesh-root-1", VaultFixture.NewKey());
+
+        var error = await Assert.ThrowsAsync<PkiException>(() => _fixture.Open("a typo").StoreAsync("mesh-root-2", VaultFixture.NewKey()));
+
+        Assert.Equal(
+            $"cannot store key 'mesh-root-2' in {_fixture.KeyDirectory}: the passphrase does not open key 'mesh-root-1' already there (wrong ROTATION_VAULT_PASSPHRASE?); use the passphrase the vault's keys were stored with",
+            error.Message);
+        Assert.Equal(["mesh-root-1.key.pem"], _fixture.Files());
+    }
+
+    [Fact]
+    public async Task A_new_key_without_the_passphrase_of_existing_keys_is_refused_and_no_passphrase_is_generated()
+    {
+        await _fixture.Open(Passphrase).StoreAsync("mesh-root-1", VaultFixture.NewKey());
+
+        var error = await Assert.ThrowsAsync<PkiException>(() => _fixture.Open().StoreAsync("mesh-root-2", VaultFixture.NewKey()));
+
+        Assert.Contains("holds key 'mesh-root-1' but no vault.passphrase and ROTATION_VAULT_PASSPHRASE is not set", error.Message);
+        Assert.Equal(["mesh-root-1.key.pem"], _fixture.Files());
+    }
+
+    [Fact]
     public async Task Storing_the_same_key_again_changes_nothing()
     {
         var vault = _fixture.Open(Passphrase);

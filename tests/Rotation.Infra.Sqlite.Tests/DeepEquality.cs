@@ -62,13 +62,19 @@ internal static class DeepEquality
         }
     }
 
-    /// <summary>Fails when any property, however deep, is null or an empty collection: a round-trip sample must exercise everything.</summary>
+    /// <summary>
+    /// Fails when any property, however deep, is null, an empty collection, or a zero number, time or duration:
+    /// a round-trip sample must exercise everything (enums and bools may legitimately sit at their first value).
+    /// </summary>
     public static void AssertFullyPopulated(object? value, string path = "$")
     {
         Assert.True(value is not null, $"{path} is null: populate it so the round trip covers it");
         var type = value.GetType();
         if (IsLeaf(type))
         {
+            var isZero = value is 0 or 0L or 0.0 || value is string { Length: 0 }
+                || value.Equals(TimeSpan.Zero) || value.Equals(default(DateTimeOffset));
+            Assert.False(isZero, $"{path} is {value}: give it a non-default value so the round trip covers it");
             return;
         }
 

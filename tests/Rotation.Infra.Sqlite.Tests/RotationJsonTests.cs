@@ -18,6 +18,7 @@ public sealed class RotationJsonTests
         Status = RotationStatus.Aborting,
         Plan = [RotationPhase.RevertIssuer, RotationPhase.VerifyLeavesReverted, RotationPhase.WithdrawNewTrust, RotationPhase.VerifyNewTrustWithdrawn],
         PhaseIndex = 2,
+        PlanGeneration = 1,
         Authorities = new RotationAuthorities("root-a", "int-a", "root-b", "int-b"),
         Targets = new Dictionary<string, TargetProgress>
         {
@@ -26,7 +27,7 @@ public sealed class RotationJsonTests
             ["lab/linkerd"] = new(RotationPhase.WithdrawNewTrust, TargetState.Pending, "waiting", T0.AddSeconds(3)),
         },
         Gate = new GateState(RotationPhase.VerifyLeavesReverted, "2 leaves still chain to the new CA", 4, T0.AddMinutes(8)),
-        Approvals = [new Approval(RotationPhase.RetireOldRoot, "alice@example.com", T0.AddHours(1))],
+        Approvals = [new Approval(RotationPhase.RetireOldRoot, "alice@example.com", T0.AddHours(1), Generation: 1)],
         Audit =
         [
             new AuditEntry(T0, "started", RotationPhase.Prepare, "root rotation"),
@@ -39,7 +40,6 @@ public sealed class RotationJsonTests
             LeafGrace = TimeSpan.FromMinutes(17),
             GateRetryInitial = TimeSpan.FromSeconds(5),
             GateRetryMax = TimeSpan.FromMinutes(3),
-            GateTimeout = TimeSpan.FromDays(2),
             RootValidity = TimeSpan.FromDays(7300),
             IntermediateValidity = TimeSpan.FromDays(90),
         },
@@ -96,7 +96,6 @@ public sealed class RotationJsonTests
 
         DeepEquality.AssertEqual(original, read);
         Assert.Null(read.Gate);
-        Assert.Null(read.Policy.GateTimeout);
         Assert.Equal([RotationPhase.RetireOldRoot, RotationPhase.RetireOldIntermediate], read.Policy.ApprovalRequiredFor);
     }
 
