@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
@@ -23,6 +22,8 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
     private readonly List<Task> _renewLoops = [];
     private readonly ConcurrentDictionary<string, string> _leafIssuerByWorkload = new(StringComparer.Ordinal);
     private readonly List<string> _effectiveWrites = [];
+    private readonly LeafMinter _minter;
+    private readonly BundlePropagation _propagation;
     private IssuerMaterial _issuer;
     private TrustBundle _bundle;
     private long _bundleGeneration = 1;
@@ -49,6 +50,8 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         Workloads = workloadNames
             .Select(workload => new SimulatedWorkload(trustDomain, name, workload, authorization, options.ConnectionTimeout))
             .ToList();
+        _minter = new LeafMinter(options, timeProvider);
+        _propagation = new BundlePropagation(Workloads, options, timeProvider, waits, _stopping.Token);
     }
 
     public string Name { get; }
@@ -127,7 +130,7 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
             _effectiveWrites.Add($"bundle {Describe(bundle)} ({context.Phase} of {context.RotationId})");
         }
 
-        Push(bundle, generation);
+        _propagation.Push(bundle, generation);
         return Task.CompletedTask;
     }
 
@@ -163,7 +166,7 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         }
 
         if (pushGeneration is { } generation)
-            Push(issuer.Bundle, generation);
+            _propagation.Push(issuer.Bundle, generation);
         return Task.CompletedTask;
     }
 
@@ -209,19 +212,7 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
     private void IssueLeaf(SimulatedWorkload workload)
     {
         var issuer = CurrentIssuer;
-        var now = _time.GetUtcNow();
-        var key = PrivateKey.Generate(_options.LeafKeyAlgorithm);
-        // Certificate times are whole seconds: a second either side keeps the leaf valid for the full TTL.
-        // A leaf never outlives or predates its issuer (a freshly minted intermediate starts "now").
-        var issuerCertificate = issuer.Issuer.Certificate;
-        var notBefore = Later(now - TimeSpan.FromSeconds(1), issuerCertificate.NotBefore);
-        var notAfter = Earlier(now + _options.LeafTtl + TimeSpan.FromSeconds(1), issuerCertificate.NotAfter);
-        var request = new LeafRequest($"CN={workload.DnsName}", notBefore, notAfter, [workload.DnsName], [workload.SpiffeId]);
-        var leaf = CertificateFactory.IssueLeaf(request, key, issuer.Issuer);
-        var intermediates = issuer.ChainToRoot.Where(c => !c.IsSelfSigned).ToList();
-        if (intermediates.Count == 0)
-            intermediates.Add(issuer.Issuer.Certificate);
-        workload.UseCredential(new WorkloadCredential(new CertificateWithKey(leaf, key), intermediates));
+        workload.UseCredential(_minter.Mint(workload, issuer));
         _leafIssuerByWorkload[workload.Location] = issuer.Issuer.Certificate.Sha256;
         CloseIssuerSwitchWaitIfSettled();
     }
@@ -268,37 +259,6 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a bundle to every workload, each after its own delay; the wait closes when the last one has it.</summary>
-    private void Push(TrustBundle bundle, long generation)
-    {
-        var wait = _waits.Open(_time.GetUtcNow());
-        var remaining = new StrongBox<int>(Workloads.Count);
-        foreach (var workload in Workloads)
-        {
-            var delay = _options.PropagationDelay + (_options.PropagationJitter * Random.Shared.NextDouble());
-            _ = DeliverAsync(workload, bundle, generation, delay, () =>
-            {
-                if (Interlocked.Decrement(ref remaining.Value) == 0)
-                    _waits.Close(wait, _time.GetUtcNow());
-            });
-        }
-    }
-
-    private async Task DeliverAsync(SimulatedWorkload workload, TrustBundle bundle, long generation, TimeSpan delay, Action delivered)
-    {
-        try
-        {
-            await Task.Delay(delay, _time, _stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        workload.UseTrustBundle(bundle, generation);
-        delivered();
-    }
-
     private void ThrowIfUnavailable()
     {
         if (_stopped)
@@ -306,9 +266,6 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
         if (!Reachable)
             throw new TargetUnavailableException(Name, "the simulated API server does not answer");
     }
-
-    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static string Describe(TrustBundle bundle) =>
         "{" + string.Join(", ", bundle.Select(c => c.Subject)) + "}";
