@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Rotation.Core.Pki;
 
 namespace Rotation.Drill.Workloads;
@@ -17,15 +14,11 @@ namespace Rotation.Drill.Workloads;
 /// </summary>
 public sealed class SimulatedWorkload : IAsyncDisposable
 {
-    // Rejections are looked up right after the client sees the failure; a bound keeps unclaimed ones from piling up.
-    private const int MaxRememberedRejections = 4096;
-
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly PeerAuthorization _authorization;
     private readonly TimeSpan _ioTimeout;
-    private readonly ConcurrentDictionary<int, PeerRejection> _rejectionsByClientPort = new();
-    private readonly ConcurrentDictionary<string, PeerRejection> _rejectionsByClientLeaf = new(StringComparer.Ordinal);
+    private readonly RejectionLog _rejections = new();
     private readonly Lock _trustLock = new();
     private WorkloadCredential? _credential;
     private WorkloadTrustStore _trust;
@@ -122,7 +115,7 @@ public sealed class SimulatedWorkload : IAsyncDisposable
             await ssl.AuthenticateAsClientAsync(options, timeout.Token);
             await ssl.WriteAsync(WorkloadProtocol.RequestBytes, timeout.Token);
             await ssl.FlushAsync(timeout.Token);
-            var response = await ReadAllAsync(ssl, timeout.Token);
+            var response = await WorkloadProtocol.ReadResponseAsync(ssl, timeout.Token);
             return WorkloadProtocol.IsSuccessResponse(response)
                 ? new TlsClientAttempt(true, null, "ok", localPort, response)
                 : new TlsClientAttempt(false, null, "the server closed the connection without answering", localPort, response);
@@ -134,12 +127,10 @@ public sealed class SimulatedWorkload : IAsyncDisposable
     }
 
     /// <summary>Why this workload, as a server, refused the client that connected from <paramref name="clientPort"/>.</summary>
-    public PeerRejection? TakeRejection(int clientPort) =>
-        _rejectionsByClientPort.TryRemove(clientPort, out var rejection) ? rejection : null;
+    public PeerRejection? TakeRejection(int clientPort) => _rejections.Take(clientPort);
 
     /// <summary>The last refusal of a client presenting the leaf with this SHA-256 (for clients whose port is unknown, like openssl s_client).</summary>
-    public PeerRejection? LastRejectionOfLeaf(string leafSha256) =>
-        _rejectionsByClientLeaf.TryGetValue(leafSha256, out var rejection) ? rejection : null;
+    public PeerRejection? LastRejectionOfLeaf(string leafSha256) => _rejections.LastOfLeaf(leafSha256);
 
     public async ValueTask DisposeAsync()
     {
@@ -194,12 +185,12 @@ public sealed class SimulatedWorkload : IAsyncDisposable
                 {
                     var rejection = PeerValidator.Check(certificate, chain, errors, _authorization.Allows);
                     if (rejection is not null)
-                        Remember(clientPort, certificate, rejection);
+                        _rejections.Remember(clientPort, certificate, rejection);
                     return rejection is null;
                 },
             };
             await ssl.AuthenticateAsServerAsync(options, timeout.Token);
-            await ReadRequestAsync(ssl, timeout.Token);
+            await WorkloadProtocol.ReadRequestAsync(ssl, timeout.Token);
             await ssl.WriteAsync(WorkloadProtocol.ResponseFor(SpiffeId), timeout.Token);
             await ssl.FlushAsync(timeout.Token);
             await ssl.ShutdownAsync();
@@ -209,48 +200,6 @@ public sealed class SimulatedWorkload : IAsyncDisposable
         {
             // The client side reports the failure; a server only remembers why it refused.
         }
-    }
-
-    private void Remember(int clientPort, X509Certificate? certificate, PeerRejection rejection)
-    {
-        if (_rejectionsByClientPort.Count > MaxRememberedRejections)
-            _rejectionsByClientPort.Clear();
-        if (_rejectionsByClientLeaf.Count > MaxRememberedRejections)
-            _rejectionsByClientLeaf.Clear();
-        _rejectionsByClientPort[clientPort] = rejection;
-        if (certificate is not null)
-            _rejectionsByClientLeaf[Convert.ToHexStringLower(SHA256.HashData(certificate.GetRawCertData()))] = rejection;
-    }
-
-    private static async Task ReadRequestAsync(SslStream ssl, CancellationToken cancellationToken)
-    {
-        var received = new StringBuilder();
-        var buffer = new byte[1024];
-        while (received.Length < WorkloadProtocol.MaxMessageBytes)
-        {
-            var read = await ssl.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-                return;
-            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            // Reading the whole request before answering avoids a reset that would destroy the response.
-            if (received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-                return;
-        }
-    }
-
-    private static async Task<string> ReadAllAsync(SslStream ssl, CancellationToken cancellationToken)
-    {
-        using var received = new MemoryStream();
-        var buffer = new byte[4096];
-        while (received.Length < WorkloadProtocol.MaxMessageBytes)
-        {
-            var read = await ssl.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-                break;
-            received.Write(buffer, 0, read);
-        }
-
-        return Encoding.ASCII.GetString(received.ToArray());
     }
 
     private static bool IsConnectionFailure(Exception e) =>
