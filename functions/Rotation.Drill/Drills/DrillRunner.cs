@@ -103,21 +103,27 @@ public sealed class DrillRunner
         await generator.RunOpenSslCheckAsync(cancellationToken);
     }
 
-    /// <summary>Reads the phase often enough to time it, and runs openssl peers at each new phase and every interval.</summary>
+    /// <summary>
+    /// Reads the phase often enough to time it, and starts openssl peers at each new phase and every interval.
+    /// Checks run beside each other (up to two) so a short phase still gets one started while it is current.
+    /// </summary>
     private async Task WatchPhasesAsync(TrafficGenerator generator, Func<string> currentPhase, CancellationToken stop, CancellationToken cancellationToken)
     {
+        const int maxChecksInFlight = 2;
         var interval = _options.Traffic.OpenSslInterval;
+        var checks = new List<Task>();
         string? lastChecked = null;
         var lastCheckAt = DateTimeOffset.MinValue;
         while (!stop.IsCancellationRequested)
         {
+            checks.RemoveAll(c => c.IsCompleted);
             var phase = currentPhase();
             var now = _time.GetUtcNow();
-            if (interval is { } every && (phase != lastChecked || now - lastCheckAt >= every))
+            if (interval is { } every && checks.Count < maxChecksInFlight && (phase != lastChecked || now - lastCheckAt >= every))
             {
                 lastChecked = phase;
                 lastCheckAt = now;
-                await generator.RunOpenSslCheckAsync(cancellationToken);
+                checks.Add(generator.RunOpenSslCheckAsync(cancellationToken));
                 continue;
             }
 
@@ -127,9 +133,11 @@ public sealed class DrillRunner
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                return;
+                break;
             }
         }
+
+        await Task.WhenAll(checks);
     }
 
     private DrillReport BuildReport(HandshakeTally tally, PhaseClock clock, TrafficGenerator generator, DateTimeOffset started, DateTimeOffset finished, Exception? failure)
