@@ -23,6 +23,7 @@ internal static class CommandTree
             ApproveCommand.Create(context, home),
             AbortCommand.Create(context, home),
             ResumeCommand.Create(context, home),
+            DrillCommand.Create(context),
         };
     }
 }

@@ -5,11 +5,12 @@ namespace Rotation.Cli.Tests.Support;
 /// <summary>Runs the built `rotation` as a real child process (`dotnet rotation.dll ...`) to prove exit codes and streams end to end.</summary>
 public sealed class ProcessRunner
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
     public ProcessRunner(string home) => Home = home;
 
     public string Home { get; }
+
+    /// <summary>How long the child may run before it is killed and the test fails.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal)
     {

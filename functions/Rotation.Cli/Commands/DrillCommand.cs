@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Rotation.Cli.Output;
+using Rotation.Cli.Parsing;
+using Rotation.Core.Rotations;
+using Rotation.Drill.Drills;
+using Rotation.Drill.Estate;
+using Rotation.Drill.Traffic;
+using Rotation.Infra.LocalVault;
+using Rotation.Infra.Sqlite;
+
+namespace Rotation.Cli.Commands;
+
+/// <summary>
+/// rotation drill: a complete rotation of a simulated estate with real mTLS traffic, in one process. It never
+/// touches the operator's home: the drill's store and keys live in a throwaway folder deleted afterwards.
+/// </summary>
+internal static class DrillCommand
+{
+    public const string Domain = "drill.mesh.internal";
+
+    public static Command Create(CliContext context)
+    {
+        var clusters = new Option<int>("--clusters") { Description = "Simulated clusters (default 3)", DefaultValueFactory = _ => 3, HelpName = "K" };
+        var workloads = new Option<int>("--workloads") { Description = "Workloads per cluster, each a real TLS endpoint (default 4)", DefaultValueFactory = _ => 4, HelpName = "W" };
+        var leafTtl = CliOptions.Duration("--leaf-ttl", "Workload leaf lifetime; leaves re-issue at 50-80% of it", "4s");
+        var kind = new Option<RotationKind>("--kind") { Description = "root or intermediate (default root)", DefaultValueFactory = _ => RotationKind.Root, HelpName = "KIND" };
+        var naive = new Option<bool>("--naive") { Description = "Negative control: swap root and issuer at once, no overlap (must fail, exit 3)" };
+        var wrongOrder = new Option<bool>("--wrong-order") { Description = "Negative control: issue from the new intermediate before its root is trusted (must fail, exit 3)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed for traffic sampling, to replay a drill's choices", HelpName = "N" };
+        var json = CliOptions.Json();
+        var command = new Command("drill", "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
+        {
+            clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, json,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(naive) && result.GetValue(wrongOrder))
+            {
+                result.AddError("--naive and --wrong-order are two different negative controls: choose one");
+            }
+        });
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var request = new DrillRequest(
+                Domain,
+                parseResult.GetValue(kind),
+                new SimulatedEstateOptions
+                {
+                    Clusters = parseResult.GetValue(clusters),
+                    WorkloadsPerCluster = parseResult.GetValue(workloads),
+                    Cluster = new SimulatedClusterOptions { LeafTtl = leafTtl.ValueOf(parseResult) },
+                },
+                new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) } });
+            var control = parseResult.GetValue(naive) ? NegativeControl.NaiveSwap
+                : parseResult.GetValue(wrongOrder) ? NegativeControl.WrongOrder
+                : (NegativeControl?)null;
+
+            var result = control is { } negative
+                ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
+                : await RunInThrowawayHomeAsync(request, context.Time, cancellationToken);
+
+            if (parseResult.GetValue(json))
+            {
+                context.Output.WriteLine(result.Report.ToJson());
+            }
+            else
+            {
+                DrillView.Render(Consoles.For(context), result, control);
+            }
+
+            return result.Report.Passed ? ExitCodes.Ok
+                : result.Report.TotalFailures > 0 ? ExitCodes.Unsafe
+                : ExitCodes.Error;
+        });
+        return command;
+    }
+
+    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var home = Directory.CreateTempSubdirectory("rotation-drill-");
+        try
+        {
+            var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = Path.Combine(home.FullName, CliServices.DatabaseFileName) }, time);
+            // The drill's CA keys are throwaway, but the vault still encrypts them: the passphrase lives only in memory.
+            var vault = new LocalKeyVault(new LocalKeyVaultOptions
+            {
+                KeyDirectory = Path.Combine(home.FullName, CliServices.KeyDirectoryName),
+                Passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            });
+            return await EngineDrill.RunAsync(store, vault, request, time, cancellationToken);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            home.Delete(recursive: true);
+        }
+    }
+}

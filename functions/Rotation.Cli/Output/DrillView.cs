@@ -1,0 +1,48 @@
+using System.Globalization;
+using Rotation.Drill.Drills;
+using Spectre.Console;
+
+namespace Rotation.Cli.Output;
+
+/// <summary>The drill's report as a table per phase and a verdict line.</summary>
+internal static class DrillView
+{
+    public static void Render(IAnsiConsole console, DrillResult result, NegativeControl? control)
+    {
+        var report = result.Report;
+        var title = control is { } negative
+            ? $"negative control {negative}: {report.Clusters} clusters x {report.Workloads / Math.Max(1, report.Clusters)} workloads"
+            : $"rotation {result.Rotation?.Id} ({result.Rotation?.Kind.ToString().ToLowerInvariant()}): {report.Clusters} clusters x {report.Workloads / Math.Max(1, report.Clusters)} workloads";
+        console.MarkupLineInterpolated($"[bold]Drill[/] {title}");
+
+        var table = new Table().AddColumns("Phase", "Duration", "Handshakes", "openssl", "Failures", "Failure reasons");
+        foreach (var phase in report.Phases)
+        {
+            var reasons = string.Join(", ", phase.FailureReasons.Select(r => $"{r.Key} {r.Value}"));
+            table.AddRow(
+                Markup.Escape(phase.Name),
+                $"{phase.DurationMs} ms",
+                phase.Handshakes.ToString(CultureInfo.InvariantCulture),
+                phase.OpenSslHandshakes.ToString(CultureInfo.InvariantCulture),
+                phase.Failures == 0 ? "[green]0[/]" : $"[red]{phase.Failures}[/]",
+                Markup.Escape(reasons));
+        }
+
+        console.Write(table);
+        console.WriteLine($"wall {report.WallMs} ms = mandatory waits {report.MandatoryWaitMs} ms + engine overhead {report.OverheadMs} ms; {report.Rounds} traffic rounds");
+        console.WriteLine($"traffic: {report.Sampling}");
+        foreach (var example in report.FailureExamples.Take(5))
+        {
+            console.WriteLine($"  {example}");
+        }
+
+        if (report.Error is { } error)
+        {
+            console.MarkupLineInterpolated($"[red]rotation error:[/] {error}");
+        }
+
+        console.MarkupLine(report.Passed
+            ? $"[green]PASSED[/]: {report.TotalHandshakes} handshakes, 0 failed."
+            : $"[red]FAILED[/]: {report.TotalFailures} of {report.TotalHandshakes} handshakes failed.");
+    }
+}

@@ -1,0 +1,90 @@
+using Rotation.Core.Authorities;
+using Rotation.Core.Pki;
+using Rotation.Core.Ports;
+using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
+using Rotation.Drill.Estate;
+
+namespace Rotation.Drill.Drills;
+
+/// <summary>What to rehearse: a trust domain, the kind of rotation, the estate and the traffic.</summary>
+public sealed record DrillRequest(string Domain, RotationKind Kind, SimulatedEstateOptions Estate, DrillOptions Drill);
+
+/// <summary>The drill's report and the rotation record it drove (null for negative controls).</summary>
+public sealed record DrillResult(DrillReport Report, RotationRecord? Rotation);
+
+/// <summary>
+/// The main job on the embedded default: create a trust domain in the given store and vault, start a simulated
+/// estate on its CAs, and rotate it with the real engine (service, step runner, driver) while traffic flows.
+/// The only difference from a production run is who approves the point of no return: the drill does.
+/// </summary>
+public static class EngineDrill
+{
+    public const string Approver = "drill";
+
+    private static readonly TimeSpan RootValidity = TimeSpan.FromDays(30);
+    private static readonly TimeSpan IntermediateValidity = TimeSpan.FromDays(7);
+
+    public static async Task<DrillResult> RunAsync(IStateStore store, IKeyVault vault, DrillRequest request, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        request.Estate.Validate();
+        var inventory = await new CaService(store, vault, time).InitAsync(request.Domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken);
+        var root = inventory.ActiveRoot;
+        var intermediate = inventory.ActiveIntermediate;
+        var key = await vault.LoadAsync(intermediate.Key, cancellationToken);
+        var initial = new IssuerMaterial(new CertificateWithKey(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], TrustBundle.Of(root.Certificate));
+
+        await using var estate = SimulatedEstate.Start(request.Domain, initial, request.Estate, time);
+        var policy = PolicyFor(request.Estate.Cluster);
+        var service = new RotationService(store, estate, time);
+        var runner = new RotationStepRunner(store, vault, estate, time);
+        var phases = new DrillPhaseTracker();
+        var context = new InProcessWorkflowContext(runner, time, ApproveAsync, cancellationToken) { OnRecord = phases.Observe };
+
+        async Task<bool> ApproveAsync(string id, RotationPhase phase, CancellationToken ct)
+        {
+            await service.ApproveAsync(id, phase, Approver, ct);
+            return true;
+        }
+
+        var started = await service.StartAsync(request.Domain, request.Kind, policy, Approver, cancellationToken);
+        RotationRecord? finished = null;
+        var report = await new DrillRunner(estate, request.Drill, time).RunAsync(
+            async _ =>
+            {
+                finished = await RotationDriver.RunAsync(context, started.Id);
+                if (finished.Status != RotationStatus.Completed)
+                {
+                    throw new InvalidOperationException($"rotation {finished.Id} ended {finished.Status}: {finished.FailureReason ?? finished.Gate?.Reason}");
+                }
+            },
+            phases,
+            cancellationToken);
+        return new DrillResult(report, finished);
+    }
+
+    /// <summary>A negative control over a fresh estate: proof that the drill sees an outage when the order is wrong.</summary>
+    public static async Task<DrillResult> RunNegativeAsync(NegativeControl control, DrillRequest request, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        request.Estate.Validate();
+        var current = DrillAuthorities.Create(request.Domain, "A", time);
+        var next = DrillAuthorities.Create(request.Domain, "B", time);
+        await using var estate = SimulatedEstate.Start(request.Domain, current.AloneIssuer(), request.Estate, time);
+        var report = await NegativeControls.RunAsync(control, estate, next, request.Drill, time, cancellationToken);
+        return new DrillResult(report, null);
+    }
+
+    /// <summary>
+    /// The estate's leaves live seconds, so the leaf gate's time rule and the gate retries shrink to match; the
+    /// order of phases and every safety check stay exactly as in production.
+    /// </summary>
+    public static RotationPolicy PolicyFor(SimulatedClusterOptions cluster) => new()
+    {
+        MaxLeafTtl = cluster.MaxLeafLifetime,
+        LeafGrace = cluster.MaxPropagation,
+        GateRetryInitial = TimeSpan.FromMilliseconds(100),
+        GateRetryMax = TimeSpan.FromMilliseconds(500),
+        RootValidity = RootValidity,
+        IntermediateValidity = IntermediateValidity,
+    };
+}
