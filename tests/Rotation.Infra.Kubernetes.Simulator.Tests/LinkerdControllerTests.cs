@@ -23,7 +23,7 @@ public sealed class LinkerdControllerTests
         h.Server.Store.PutWorkload("shop", "web", replicas: 2, linkerdMeshed: true);
         h.Server.Store.PutWorkload("shop", "batch", replicas: 1, linkerdMeshed: false);
         await using var linkerd = new LinkerdController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
-        await using var deployments = new DeploymentController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+        await using var deployments = new WorkloadController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
         var trust = new ClusterTrustView(h.Server.Store);
         linkerd.Start();
         deployments.Start();

@@ -184,7 +184,9 @@ public sealed class KubeApiHandler
     private ApiResponse Delete(ResourceKind kind, ApiRequestInfo request, bool dryRun)
     {
         var deleted = _store.Delete(kind, request.Namespace, request.Name!, dryRun);
-        return ApiResponse.Of(200, ApiStatus.Success(kind, request.Name!, KubeObjects.StringAt(deleted, "metadata", "uid")));
+        return kind.DeleteReturnsObject
+            ? ApiResponse.Of(200, deleted)
+            : ApiResponse.Of(200, ApiStatus.Success(kind, request.Name!, KubeObjects.StringAt(deleted, "metadata", "uid")));
     }
 
     private ApiResponse DeleteCollection(ResourceKind kind, ApiRequestInfo request, bool dryRun)
