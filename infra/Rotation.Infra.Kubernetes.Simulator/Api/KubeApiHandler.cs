@@ -81,7 +81,7 @@ public sealed class KubeApiHandler
             "create" when request.Name is null => Create(kind, request, body, dryRun),
             "update" when request.Name is not null => ApiResponse.Of(200, _store.Replace(kind, request.Namespace, request.Name, ParseObject(body), scope, dryRun)),
             "patch" when request.Name is not null => Patch(kind, request, contentType, body, scope, dryRun),
-            "delete" => Delete(kind, request, dryRun),
+            "delete" => Delete(kind, request, body, dryRun),
             "deletecollection" => DeleteCollection(kind, request, dryRun),
             _ => throw KubeApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})"),
         };
@@ -210,9 +210,14 @@ public sealed class KubeApiHandler
         metadata["managedFields"] = entries.DeepClone();
     }
 
-    private ApiResponse Delete(ResourceKind kind, ApiRequestInfo request, bool dryRun)
+    private ApiResponse Delete(ResourceKind kind, ApiRequestInfo request, string body, bool dryRun)
     {
-        var deleted = _store.Delete(kind, request.Namespace, request.Name!, dryRun);
+        var options = string.IsNullOrWhiteSpace(body) ? null : ParseObject(body);
+        dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(m => m?.GetValue<string>() == "All");
+        var deleted = _store.Delete(
+            kind, request.Namespace, request.Name!, dryRun,
+            KubeObjects.StringAt(options, "preconditions", "resourceVersion"),
+            KubeObjects.StringAt(options, "preconditions", "uid"));
         return kind.DeleteReturnsObject
             ? ApiResponse.Of(200, deleted)
             : ApiResponse.Of(200, ApiStatus.Success(kind, request.Name!, KubeObjects.StringAt(deleted, "metadata", "uid")));
