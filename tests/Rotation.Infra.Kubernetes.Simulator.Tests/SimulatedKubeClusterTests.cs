@@ -32,8 +32,9 @@ public sealed class SimulatedKubeClusterTests
             var trust = cluster.Trust.Of("shop");
             return trust.IstioRootCertPem == rootPem
                 && trust.LinkerdProxyTrustAnchorsByPod.Count == 1 && trust.LinkerdProxyTrustAnchorsByPod.Values.Single() == rootPem
-                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem;
-        }, "every mesh's trust in namespace shop");
+                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem
+                && cluster.Store.TryGet(Store.ResourceKinds.Secrets, "shop", "web-tls") is not null;
+        }, "every mesh's trust in namespace shop, and the web certificate");
 
         using var client = new k8s.Kubernetes(cluster.Server.CreateClientConfiguration());
         var secret = await client.ReadNamespacedSecretAsync("web-tls", "shop");
