@@ -136,10 +136,12 @@ public abstract class SimulatedMeshController : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             await _wakeups.Reader.ReadAsync(cancellationToken);
+            // The timer exists before the flag says so, so whoever sees the flag can move a fake clock past it.
+            var delay = Task.Delay(Options.PropagationDelay, Time, cancellationToken);
             Volatile.Write(ref _waiting, 1);
             try
             {
-                await Task.Delay(Options.PropagationDelay, Time, cancellationToken);
+                await delay;
             }
             finally
             {
