@@ -31,6 +31,8 @@ public sealed class IstioControllerTests
         Assert.Equal("true", published.Metadata.Labels[IstioNames.ConfigLabel]);
         Assert.Equal(rootA.Certificate.ToPem(), published.Data[IstioNames.RootCertKey]);
         Assert.Null(trust.IstioRootCertPem("kube-system"));
+        Assert.Equal(intermediate.Certificate, istiod.LoadedCa?.Ca.Certificate);
+        Assert.Null(istiod.CaLoadError);
 
         var cacerts = await h.Client.ReadNamespacedSecretAsync(IstioNames.CaSecret, IstioNames.Namespace);
         var bothRoots = Pem.WriteCertificates([rootA.Certificate, rootB.Certificate]);

@@ -12,10 +12,19 @@ public sealed class IstioController : SimulatedMeshController
 {
     private static readonly HashSet<string> SystemNamespaces = new(StringComparer.Ordinal) { "kube-system", "kube-public", "kube-node-lease", "local-path-storage" };
 
+    private LoadedSigningCa? _loadedCa;
+    private string? _caLoadError;
+
     public IstioController(KubeObjectStore store, MeshControllerOptions? options = null)
         : base(store, options)
     {
     }
+
+    /// <summary>The plug-in CA istiod signs workload certificates with (for a drill's simulated workloads).</summary>
+    public LoadedSigningCa? LoadedCa => Volatile.Read(ref _loadedCa);
+
+    /// <summary>Why the current cacerts were refused (istiod keeps signing with the previous CA), or null.</summary>
+    public string? CaLoadError => Volatile.Read(ref _caLoadError);
 
     protected override bool IsRelevant(ObjectChangedEventArgs change) =>
         (change.Kind == ResourceKinds.Secrets && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.CaSecret)
@@ -36,6 +45,8 @@ public sealed class IstioController : SimulatedMeshController
         {
             return;
         }
+
+        LoadSigningCa(caSecret, root);
 
         foreach (var ns in Store.List(ResourceKinds.Namespaces).Items.Select(n => KubeObjects.Name(n)!))
         {
@@ -60,6 +71,20 @@ public sealed class IstioController : SimulatedMeshController
             {
                 // The namespace went away during the pass.
             }
+        }
+    }
+
+    /// <summary>istiod verifies ca-cert.pem (with cert-chain.pem) against root-cert.pem before it signs with it.</summary>
+    private void LoadSigningCa(JsonObject caSecret, string root)
+    {
+        var caCert = KubeObjects.SecretText(caSecret, IstioNames.CaCertKey);
+        var chain = caCert is null ? null : caCert.TrimEnd() + "\n" + (KubeObjects.SecretText(caSecret, IstioNames.CertChainKey) ?? "");
+        var (loaded, error) = SigningCaLoader.Load(
+            chain, KubeObjects.SecretText(caSecret, IstioNames.CaKeyKey), root, Time.GetUtcNow(), $"secret {IstioNames.Namespace}/{IstioNames.CaSecret}");
+        Volatile.Write(ref _caLoadError, error);
+        if (loaded is not null)
+        {
+            Volatile.Write(ref _loadedCa, loaded);
         }
     }
 }
