@@ -23,6 +23,8 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private WebApplication? _app;
     private int _port;
+    private int _inFlight;
+    private int _peakInFlight;
 
     public SimulatedKubeApiServer(SimulatedKubeApiServerOptions? options = null)
     {
@@ -46,6 +48,11 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         : new Uri($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/");
 
     public bool IsListening => _app is not null;
+
+    /// <summary>The most requests the server was serving at once (to check a client's fan-out bound).</summary>
+    public int PeakRequestsInFlight => Volatile.Read(ref _peakInFlight);
+
+    public void ResetPeakRequestsInFlight() => Volatile.Write(ref _peakInFlight, 0);
 
     /// <summary>Starts on a free loopback port. Seeds the namespaces every cluster has.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -148,6 +155,25 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
 
     private async Task ServeAsync(HttpContext context)
     {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            var peak = Volatile.Read(ref _peakInFlight);
+            while (inFlight > peak && Interlocked.CompareExchange(ref _peakInFlight, inFlight, peak) != peak)
+            {
+                peak = Volatile.Read(ref _peakInFlight);
+            }
+
+            await ServeCountedAsync(context, inFlight);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ServeCountedAsync(HttpContext context, int inFlight)
+    {
         var request = ApiRequestInfo.Parse(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "");
         var at = _options.TimeProvider.GetUtcNow();
         var fault = Faults.Take(request);
@@ -179,6 +205,13 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
                 ? new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture) }
                 : null;
             response = ApiResponse.Of(code, ApiStatus.Failure(code, fault.Reason, fault.Message, request.Kind, request.Name), headers);
+        }
+        else if (inFlight > _options.MaxRequestsInFlight)
+        {
+            response = ApiResponse.Of(
+                429,
+                ApiStatus.Failure(429, "TooManyRequests", "The server has received too many requests and has asked us to try again later."),
+                new Dictionary<string, string> { ["Retry-After"] = "1" });
         }
         else if (!IsAuthorized(context.Request))
         {

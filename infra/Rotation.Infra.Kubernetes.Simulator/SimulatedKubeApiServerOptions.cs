@@ -10,4 +10,10 @@ public sealed class SimulatedKubeApiServerOptions
 
     /// <summary>How many unfinished paginated lists to keep before their continue tokens expire (410).</summary>
     public int ListSnapshotCapacity { get; set; } = 64;
+
+    /// <summary>
+    /// Like API priority and fairness: requests beyond this many in flight get 429 with Retry-After: 1.
+    /// Null serves everything.
+    /// </summary>
+    public int? MaxRequestsInFlight { get; set; }
 }

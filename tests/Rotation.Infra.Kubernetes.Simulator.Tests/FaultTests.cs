@@ -150,4 +150,29 @@ public sealed class FaultTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, e.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task Requests_beyond_the_in_flight_limit_get_429_and_the_peak_is_recorded()
+    {
+        await using var h = await SimulatorHarness.StartAsync(new SimulatedKubeApiServerOptions { MaxRequestsInFlight = 2 });
+        h.Server.Faults.Add("get", "namespaces", Fault.Slow(TimeSpan.FromMilliseconds(300)));
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            try
+            {
+                await h.Client.ReadNamespaceAsync("default");
+                return HttpStatusCode.OK;
+            }
+            catch (HttpOperationException e)
+            {
+                Assert.Equal(["1"], e.Response.Headers["Retry-After"]);
+                return e.Response.StatusCode;
+            }
+        }));
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, outcomes);
+        Assert.InRange(outcomes.Count(o => o == HttpStatusCode.OK), 1, 2);
+        Assert.True(h.Server.PeakRequestsInFlight >= 3, $"peak {h.Server.PeakRequestsInFlight}");
+    }
 }
