@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Rotation.Core.Pki;
@@ -12,5 +13,19 @@ public sealed record CertificateWithKey(Certificate Certificate, PrivateKey Key)
             : throw new PkiException($"the private key does not match certificate '{certificate.Subject}': supply the key that was issued with it");
 
     /// <summary>The BCL form with its private key, for SslStream.</summary>
-    public X509Certificate2 ToX509Certificate2WithKey() => throw new NotImplementedException();
+    public X509Certificate2 ToX509Certificate2WithKey()
+    {
+        // CreateFromPem gives an ephemeral key; a PKCS#12 round trip yields the form SslStream reliably presents
+        // as a client or server identity on every platform. The PFX only lives in memory.
+        using var ephemeral = X509Certificate2.CreateFromPem(Certificate.ToPem(), Key.ToPkcs8Pem());
+        var pfx = ephemeral.Export(X509ContentType.Pkcs12);
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12(pfx, password: null);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pfx);
+        }
+    }
 }

@@ -14,7 +14,12 @@ public sealed partial class TrustBundle : IReadOnlyCollection<Certificate>
 
     private TrustBundle(IReadOnlyList<Certificate> anchors) => _anchors = anchors;
 
-    public static TrustBundle Of(IEnumerable<Certificate> anchors) => throw new NotImplementedException();
+    public static TrustBundle Of(IEnumerable<Certificate> anchors) =>
+        new(anchors
+            .DistinctBy(anchor => anchor.Sha256, StringComparer.Ordinal)
+            .OrderBy(anchor => anchor.NotBefore)
+            .ThenBy(anchor => anchor.Sha256, StringComparer.Ordinal)
+            .ToList());
     public static TrustBundle Of(params Certificate[] anchors) => Of((IEnumerable<Certificate>)anchors);
 
     /// <summary>Reads a PEM bundle; throws PkiException when it holds no certificate or a malformed block.</summary>

@@ -19,12 +19,20 @@ public sealed record RotationPolicy
     public TimeSpan GateRetryInitial { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan GateRetryMax { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>When set, a gate that has held this long fails the rotation (the estate is left safe: no step past the gate ran).</summary>
-    public TimeSpan? GateTimeout { get; init; }
-
     /// <summary>Validity of the new CAs minted by Prepare.</summary>
     public TimeSpan RootValidity { get; init; } = TimeSpan.FromDays(3650);
     public TimeSpan IntermediateValidity { get; init; } = TimeSpan.FromDays(365);
 
     public bool RequiresApproval(RotationPhase phase) => ApprovalRequiredFor.Contains(phase);
+
+    /// <summary>The wait after the <paramref name="attempt"/>-th consecutive hold of a gate (1-based).</summary>
+    public TimeSpan GateBackoff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var wait = TimeSpan.FromTicks((long)Math.Min(GateRetryInitial.Ticks * factor, GateRetryMax.Ticks));
+        return wait < GateRetryInitial ? GateRetryInitial : wait;
+    }
+
+    /// <summary>Every forward phase needs an approval (rotate --approve-each-phase).</summary>
+    public RotationPolicy ApprovingEachPhase(RotationKind kind) => this with { ApprovalRequiredFor = RotationPlans.For(kind) };
 }

@@ -17,6 +17,9 @@ public sealed record RotationRecord
     /// <summary>Index into <see cref="Plan"/> of the phase to run next; Plan.Count when done.</summary>
     public int PhaseIndex { get; init; }
 
+    /// <summary>0 for the forward plan, 1 once an abort replaced it. Approvals and event ids are scoped to it.</summary>
+    public int PlanGeneration { get; init; }
+
     public required RotationAuthorities Authorities { get; init; }
 
     /// <summary>Per-target progress of the current phase, by target name.</summary>
@@ -60,6 +63,6 @@ public sealed record TargetProgress(RotationPhase Phase, TargetState State, stri
 /// <summary>A gate that held: why, how often it was checked, and when to look again.</summary>
 public sealed record GateState(RotationPhase Phase, string Reason, int Attempts, DateTimeOffset NextCheckAt);
 
-public sealed record Approval(RotationPhase Phase, string ApprovedBy, DateTimeOffset ApprovedAt);
+public sealed record Approval(RotationPhase Phase, string ApprovedBy, DateTimeOffset ApprovedAt, int Generation = 0);
 
 public sealed record AuditEntry(DateTimeOffset At, string Event, RotationPhase? Phase, string Detail);

@@ -1,0 +1,9 @@
+namespace Rotation.Core.Expiry;
+
+public enum ExpiryState
+{
+    Ok,
+    Warning,
+    Critical,
+    Expired,
+}

@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using Rotation.Core.Domain;
+using Rotation.Core.Events;
+using Rotation.Core.Ports;
+
+namespace Rotation.Core.Rotations.Engine;
+
+/// <summary>
+/// The commands around a rotation: start (and dry run), approve, abort, read. Driving it is the driver's job.
+/// Every command validates first and changes nothing when it refuses.
+/// </summary>
+public sealed class RotationService(IStateStore store, ITargetResolver targets, TimeProvider time, RotationEngineOptions? options = null)
+{
+    private readonly RotationEngineOptions _options = options ?? new RotationEngineOptions();
+
+    public async Task<RotationPlanPreview> PreviewAsync(string domain, RotationKind kind, RotationPolicy policy, CancellationToken cancellationToken = default)
+    {
+        await RequireReadyDomainAsync(domain, cancellationToken);
+        var resolved = await targets.ResolveAsync(domain, cancellationToken);
+        var phases = RotationPlans.For(kind)
+            .Select(p => new PlannedPhase(p, PhaseDescriptions.Describe(kind, p), policy.RequiresApproval(p)))
+            .ToList();
+        return new RotationPlanPreview(domain, kind, phases, resolved.Select(t => t.Name).ToList());
+    }
+
+    public async Task<RotationRecord> StartAsync(string domain, RotationKind kind, RotationPolicy policy, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        var inventory = await RequireReadyDomainAsync(domain, cancellationToken);
+        var resolved = await targets.ResolveAsync(domain, cancellationToken);
+        if (resolved.Count == 0)
+        {
+            throw new DomainException($"trust domain '{domain}' has no targets: register a cluster with 'rotation cluster add', or rehearse with 'rotation drill'");
+        }
+
+        var preflight = await TargetFanOut.RunAsync(resolved, (t, ct) => t.PreflightAsync(kind, ct), _options.MaxTargetConcurrency, cancellationToken);
+        if (preflight.FirstOrDefault(r => r.Value is null) is { } unreachable)
+        {
+            throw new DomainException($"preflight could not reach {unreachable.Target}: {unreachable.Error}: fix connectivity, then start again");
+        }
+
+        var failed = preflight.SelectMany(r => r.Value!.Checks.Where(c => !c.Passed).Select(c => $"{r.Target}: {c.Name}: {c.Detail}")).ToList();
+        if (failed.Count > 0)
+        {
+            throw new UnsafeStepException($"preflight failed, a {kind.ToString().ToLowerInvariant()} rotation would break handshakes: {string.Join("; ", failed)}");
+        }
+
+        var now = time.GetUtcNow();
+        var record = new RotationRecord
+        {
+            Id = NewRotationId(now),
+            Domain = domain,
+            Kind = kind,
+            Plan = RotationPlans.For(kind),
+            Authorities = new RotationAuthorities(inventory.ActiveRoot.Id, inventory.ActiveIntermediate.Id, null, null),
+            Policy = policy,
+            CreatedAt = now,
+            UpdatedAt = now,
+            PhaseStartedAt = now,
+            Audit = [new AuditEntry(now, "RotationStarted", null, $"{kind} rotation of {domain} requested by {requestedBy} over {resolved.Count} target(s)")],
+        };
+
+        var events = new List<CloudEvent> { RotationEvents.Create(record, EventTypes.PhaseStarted, record.Plan[0], now, $"{record.Plan[0]} started") };
+        if (policy.RequiresApproval(record.Plan[0]))
+        {
+            events.Add(RotationEvents.Create(record, EventTypes.ApprovalRequired, record.Plan[0], now, $"{record.Plan[0]} waits for an approval"));
+        }
+
+        await store.CommitAsync(new ChangeSet { Rotation = record, Events = events }, cancellationToken);
+        return record with { Version = 1 };
+    }
+
+    /// <summary>Approves <paramref name="phase"/> (default: the current phase). Approving twice is a no-op.</summary>
+    public async Task<RotationRecord> ApproveAsync(string rotationId, RotationPhase? phase, string approvedBy, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(rotationId, cancellationToken);
+        RequireActive(record, "approve");
+        var target = phase ?? record.CurrentPhase!.Value;
+        var index = record.Plan.ToList().IndexOf(target);
+        if (index < record.PhaseIndex)
+        {
+            throw new DomainException($"phase {target} is not ahead in rotation {rotationId} (current: {record.CurrentPhase}): approve the current or a later phase");
+        }
+
+        if (record.IsApproved(target))
+        {
+            return record;
+        }
+
+        var now = time.GetUtcNow();
+        var next = record with
+        {
+            Approvals = [.. record.Approvals, new Approval(target, approvedBy, now, record.PlanGeneration)],
+            Audit = [.. record.Audit, new AuditEntry(now, "Approved", target, $"approved by {approvedBy}")],
+            UpdatedAt = now,
+        };
+        await store.CommitAsync(new ChangeSet { Rotation = next }, cancellationToken);
+        return next with { Version = record.Version + 1 };
+    }
+
+    /// <summary>
+    /// Replaces the plan with the unwind plan. Refused (unsafe) once the point of no return has started.
+    /// Aborting an aborting rotation is a no-op.
+    /// </summary>
+    public async Task<RotationRecord> AbortAsync(string rotationId, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(rotationId, cancellationToken);
+        if (record.Status == RotationStatus.Aborting)
+        {
+            return record;
+        }
+
+        RequireActive(record, "abort");
+        if (AbortPlanner.PastPointOfNoReturn(record))
+        {
+            throw new UnsafeStepException($"rotation {rotationId} is past the point of no return ({record.CurrentPhase} has started): the old trust is being removed, finish it with 'rotation resume {rotationId}'");
+        }
+
+        var now = time.GetUtcNow();
+        var unwind = AbortPlanner.UnwindPlan(record);
+        var audit = new AuditEntry(now, "AbortRequested", record.CurrentPhase, $"abort requested by {requestedBy}; unwinding: {(unwind.Count == 0 ? "nothing" : string.Join(", ", unwind))}");
+        var next = record with
+        {
+            Status = unwind.Count == 0 ? RotationStatus.Aborted : RotationStatus.Aborting,
+            Plan = unwind,
+            PhaseIndex = 0,
+            PlanGeneration = record.PlanGeneration + 1,
+            Gate = null,
+            Targets = new Dictionary<string, TargetProgress>(),
+            PhaseStartedAt = now,
+            UpdatedAt = now,
+            FinishedAt = unwind.Count == 0 ? now : null,
+            Audit = [.. record.Audit, audit],
+        };
+
+        var events = new List<CloudEvent>();
+        var authorities = new List<CertificateAuthority>();
+        if (unwind.Count == 0)
+        {
+            events.Add(RotationEvents.Create(next, EventTypes.RotationAborted, null, now, audit.Detail));
+            var inventory = await store.ListAuthoritiesAsync(record.Domain, cancellationToken);
+            authorities.AddRange(inventory
+                .Where(a => (a.Id == record.Authorities.NewRootId || a.Id == record.Authorities.NewIntermediateId) && a.Status != CaStatus.Retired)
+                .Select(a => a.WithStatus(CaStatus.Retired)));
+        }
+        else
+        {
+            events.Add(RotationEvents.Create(next, EventTypes.PhaseStarted, unwind[0], now, $"{unwind[0]} started (abort)"));
+        }
+
+        await store.CommitAsync(new ChangeSet { Rotation = next, Authorities = authorities, Events = events }, cancellationToken);
+        return next with { Version = record.Version + 1 };
+    }
+
+    public Task<RotationRecord?> FindAsync(string rotationId, CancellationToken cancellationToken = default) =>
+        store.FindRotationAsync(rotationId, cancellationToken);
+
+    public Task<IReadOnlyList<RotationRecord>> ListAsync(string? domain = null, CancellationToken cancellationToken = default) =>
+        store.ListRotationsAsync(domain, cancellationToken);
+
+    private async Task<RotationRecord> RequireAsync(string rotationId, CancellationToken cancellationToken) =>
+        await store.FindRotationAsync(rotationId, cancellationToken)
+        ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
+
+    private static void RequireActive(RotationRecord record, string verb)
+    {
+        if (record.IsFinished)
+        {
+            throw new DomainException($"rotation {record.Id} is {record.Status.ToString().ToLowerInvariant()}: there is nothing to {verb}");
+        }
+    }
+
+    private async Task<CaInventory> RequireReadyDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        _ = await store.FindDomainAsync(domain, cancellationToken)
+            ?? throw new DomainException($"unknown trust domain '{domain}': create it with 'rotation init --domain {domain}'");
+        var active = (await store.ListRotationsAsync(domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        if (active is not null)
+        {
+            throw new DomainException($"trust domain '{domain}' already has an active rotation '{active.Id}' ({active.CurrentPhase}): resume or abort it first");
+        }
+
+        var inventory = new CaInventory(domain, await store.ListAuthoritiesAsync(domain, cancellationToken));
+        _ = inventory.ActiveRoot;
+        _ = inventory.ActiveIntermediate;
+        return inventory;
+    }
+
+    private static string NewRotationId(DateTimeOffset now) =>
+        $"rot-{now:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+using Rotation.Core.Rotations.Steps;
+
+namespace Rotation.Core.Rotations.Engine;
+
+/// <summary>
+/// The activity behind every phase: load the record, run the phase's step, commit the outcome with its events in
+/// one change set. Idempotent: a request for a phase that is no longer current returns the record untouched.
+/// </summary>
+public sealed partial class RotationStepRunner(
+    IStateStore store,
+    IKeyVault vault,
+    ITargetResolver targets,
+    TimeProvider time,
+    RotationEngineOptions? options = null,
+    ILogger<RotationStepRunner>? logger = null)
+{
+    private readonly PhaseSteps _steps = new(vault);
+    private readonly RotationEngineOptions _options = options ?? new RotationEngineOptions();
+    private readonly ILogger _logger = logger ?? NullLogger<RotationStepRunner>.Instance;
+
+    public async Task<RotationRecord> RunAsync(string rotationId, RotationPhase phase, CancellationToken cancellationToken = default)
+    {
+        var record = await LoadAsync(rotationId, cancellationToken);
+        if (record.IsFinished || record.CurrentPhase != phase)
+        {
+            // A retried activity, or an abort replaced the plan: the driver re-decides from the fresh record.
+            return record;
+        }
+
+        var inventory = new CaInventory(record.Domain, await store.ListAuthoritiesAsync(record.Domain, cancellationToken));
+        var material = new RotationMaterial(record, inventory, vault);
+        var resolved = await targets.ResolveAsync(record.Domain, cancellationToken);
+        var now = time.GetUtcNow();
+        var context = new StepContext(record, material, resolved, now, _options.MaxTargetConcurrency);
+
+        PhaseOutcome outcome;
+        UnsafeStepException? refusal = null;
+        try
+        {
+            LogStepStarting(_logger, record.Id, phase, resolved.Count);
+            outcome = await _steps.For(record.Kind, phase).RunAsync(context, cancellationToken);
+        }
+        catch (UnsafeStepException ex)
+        {
+            refusal = ex;
+            outcome = new PhaseOutcome.Holding(new Dictionary<string, string>(), $"refused: {ex.Message}");
+        }
+
+        var (next, changes) = RotationTransitions.Apply(record, phase, outcome, material, now);
+        try
+        {
+            await store.CommitAsync(changes, cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Someone (an approval, an abort) changed the record while the step ran; the step's writes were
+            // idempotent, so the driver can safely re-decide from what is stored now.
+            LogConflict(_logger, record.Id, phase);
+            return await LoadAsync(rotationId, cancellationToken);
+        }
+
+        LogStepFinished(_logger, record.Id, phase, outcome is PhaseOutcome.Done, outcome is PhaseOutcome.Holding h ? h.Reason : string.Empty);
+        if (refusal is not null)
+        {
+            throw refusal;
+        }
+
+        return next with { Version = record.Version + 1 };
+    }
+
+    public async Task<RotationRecord> LoadAsync(string rotationId, CancellationToken cancellationToken = default) =>
+        await store.FindRotationAsync(rotationId, cancellationToken)
+        ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Step starting. Rotation: {RotationId} Phase: {Phase} Targets: {TargetCount}")]
+    private static partial void LogStepStarting(ILogger logger, string rotationId, RotationPhase phase, int targetCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Step finished. Rotation: {RotationId} Phase: {Phase} Done: {Done} Holding: {Reason}")]
+    private static partial void LogStepFinished(ILogger logger, string rotationId, RotationPhase phase, bool done, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Record changed while the step ran; re-reading. Rotation: {RotationId} Phase: {Phase}")]
+    private static partial void LogConflict(ILogger logger, string rotationId, RotationPhase phase);
+}

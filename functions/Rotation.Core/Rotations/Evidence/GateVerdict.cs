@@ -1,0 +1,17 @@
+namespace Rotation.Core.Rotations.Evidence;
+
+/// <summary>
+/// The outcome of a gate check: satisfied, or holding with the first reason and a per-target detail.
+/// <see cref="RecheckNoEarlierThan"/> is set when a time rule says when looking again can help.
+/// </summary>
+public sealed record GateVerdict(
+    bool Satisfied,
+    string Reason,
+    IReadOnlyDictionary<string, string> PerTarget,
+    DateTimeOffset? RecheckNoEarlierThan = null)
+{
+    public IEnumerable<string> HoldingTargets => PerTarget.Where(p => !p.Value.StartsWith(OkPrefix, StringComparison.Ordinal)).Select(p => p.Key);
+
+    /// <summary>Per-target details of targets that pass start with this.</summary>
+    public const string OkPrefix = "ok";
+}
