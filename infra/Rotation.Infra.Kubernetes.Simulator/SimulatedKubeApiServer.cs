@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Rotation.Infra.Kubernetes.Simulator.Api;
+using Rotation.Infra.Kubernetes.Simulator.Faults;
+using Rotation.Infra.Kubernetes.Simulator.Store;
+
+namespace Rotation.Infra.Kubernetes.Simulator;
+
+/// <summary>
+/// A Kubernetes API server on loopback (plain HTTP) that the real KubernetesClient talks to. State lives in
+/// <see cref="Store"/>, which outlives stop/resume, so a test can make the cluster unreachable and bring it back.
+/// </summary>
+public sealed class SimulatedKubeApiServer : IAsyncDisposable
+{
+    private readonly SimulatedKubeApiServerOptions _options;
+    private readonly KubeApiHandler _handler;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private WebApplication? _app;
+    private int _port;
+
+    public SimulatedKubeApiServer(SimulatedKubeApiServerOptions? options = null)
+    {
+        _options = options ?? new SimulatedKubeApiServerOptions();
+        Store = new KubeObjectStore(_options.TimeProvider);
+        _handler = new KubeApiHandler(Store, new ListPager(_options.ListSnapshotCapacity));
+    }
+
+    public KubeObjectStore Store { get; }
+
+    public FaultInjector Faults { get; } = new();
+
+    public RequestLog Requests { get; } = new();
+
+    /// <summary>http://127.0.0.1:{port}/ once started.</summary>
+    public Uri BaseAddress => _port == 0
+        ? throw new InvalidOperationException("the simulated API server has not been started: call StartAsync first")
+        : new Uri($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/");
+
+    public bool IsListening => _app is not null;
+
+    /// <summary>Starts on a free loopback port. Seeds the namespaces every cluster has.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Store.TryGet(ResourceKinds.Namespaces, null, "default") is null)
+        {
+            foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+            {
+                Store.Create(ResourceKinds.Namespaces, null, KubeObjects.New(ResourceKinds.Namespaces, null, ns));
+            }
+        }
+
+        await ResumeListeningAsync(cancellationToken);
+    }
+
+    /// <summary>Makes the cluster unreachable: the port is closed and connections are refused. State is kept.</summary>
+    public async Task StopListeningAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            if (_app is not null)
+            {
+                await _app.StopAsync(cancellationToken);
+                await _app.DisposeAsync();
+                _app = null;
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Listens again, on the same port as before (a fresh one on first start).</summary>
+    public async Task ResumeListeningAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            if (_app is not null)
+            {
+                return;
+            }
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, _port));
+            var app = builder.Build();
+            app.Run(ServeAsync);
+            await app.StartAsync(cancellationToken);
+            _port = new Uri(app.Urls.First()).Port;
+            _app = app;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Client configuration for the real KubernetesClient.</summary>
+    public KubernetesClientConfiguration CreateClientConfiguration() => new()
+    {
+        Host = BaseAddress.ToString(),
+        AccessToken = _options.BearerToken,
+    };
+
+    public k8s.Kubernetes CreateClient() => new(CreateClientConfiguration());
+
+    /// <summary>A kubeconfig file's text with one cluster, user and context named <paramref name="contextName"/>.</summary>
+    public string CreateKubeconfigYaml(string contextName = "rotation-sim", string defaultNamespace = "default")
+    {
+        var user = _options.BearerToken is null ? "  user: {}" : $"  user:\n    token: {_options.BearerToken}";
+        return $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: {contextName}
+              cluster:
+                server: {BaseAddress.ToString().TrimEnd('/')}
+            contexts:
+            - name: {contextName}
+              context:
+                cluster: {contextName}
+                user: {contextName}
+                namespace: {defaultNamespace}
+            current-context: {contextName}
+            users:
+            - name: {contextName}
+            {user}
+
+            """;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopListeningAsync();
+        _lifecycle.Dispose();
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
+        var request = ApiRequestInfo.Parse(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "");
+        var at = _options.TimeProvider.GetUtcNow();
+        var fault = Faults.Take(request);
+        if (fault is not null && fault.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(fault.Delay, context.RequestAborted);
+        }
+
+        if (fault is { DropConnection: true })
+        {
+            Requests.Add(new RecordedRequest(request, 0, fault.ToString(), at));
+            context.Abort();
+            return;
+        }
+
+        ApiResponse response;
+        if (fault is { StatusCode: { } code })
+        {
+            var headers = fault.RetryAfterSeconds is { } seconds
+                ? new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture) }
+                : null;
+            response = ApiResponse.Of(code, ApiStatus.Failure(code, fault.Reason, fault.Message, request.Kind, request.Name), headers);
+        }
+        else if (!IsAuthorized(context.Request))
+        {
+            response = ApiResponse.Of(401, ApiStatus.Failure(401, "Unauthorized", "Unauthorized"));
+        }
+        else
+        {
+            string body;
+            using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+            {
+                body = await reader.ReadToEndAsync(context.RequestAborted);
+            }
+
+            response = _handler.Handle(request, context.Request.ContentType, body);
+        }
+
+        Requests.Add(new RecordedRequest(request, response.StatusCode, fault?.ToString(), at));
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = "application/json";
+        foreach (var (name, value) in response.Headers ?? new Dictionary<string, string>())
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        await context.Response.WriteAsync(response.Json, context.RequestAborted);
+    }
+
+    private bool IsAuthorized(HttpRequest request) =>
+        _options.BearerToken is null || request.Headers.Authorization.ToString() == $"Bearer {_options.BearerToken}";
+}
