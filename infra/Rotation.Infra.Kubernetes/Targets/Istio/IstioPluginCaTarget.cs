@@ -21,6 +21,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     private const string CaKey = "ca-key.pem";
     private const string CertChain = "cert-chain.pem";
     private const string RootCert = "root-cert.pem";
+    private const string IstiodRestartAnnotation = "rotation.dev/istiod-restart";
 
     private readonly IstioTargetOptions _options;
 
@@ -62,19 +63,20 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
         var multiRoot = await IsMultiRootAsync(cancellationToken);
-        var needsRestart = false;
+        var restart = false;
         await WriteSecretAsync(_options.Namespace, _options.Secret, current =>
         {
             if (current is null || Text(current, CaCert) is null)
                 throw new TargetUnavailableException(Name, $"cluster '{Cluster}': secret {_options.Namespace}/{_options.Secret} holds no plug-in CA, so there is no issuer to keep beside the new bundle");
+            restart = RestartPending(current, context);
             if (PemText.SameSet(Text(current, RootCert), bundle))
                 return null;
             var currentChain = Pem.ReadCertificates(Text(current, CertChain) ?? Text(current, CaCert)!, $"{_options.Secret}/{CertChain}");
             var plan = IstioRootCertPlan.For(Text(current, RootCert), bundle, issuerChanges: false, currentChain[^1], multiRoot);
-            needsRestart = !plan.IstiodReloads;
-            return WithData(current, context, new Dictionary<string, string> { [RootCert] = plan.Text });
+            restart = !plan.IstiodReloads;
+            return WithData(current, context, new Dictionary<string, string> { [RootCert] = plan.Text }, restart);
         }, cancellationToken);
-        if (needsRestart)
+        if (restart)
             await RestartIstiodAsync(context, cancellationToken);
     }
 
@@ -82,9 +84,10 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     {
         var chain = ChainOf(issuer);
         var multiRoot = await IsMultiRootAsync(cancellationToken);
-        var needsRestart = false;
+        var restart = false;
         await WriteSecretAsync(_options.Namespace, _options.Secret, current =>
         {
+            restart = RestartPending(current, context);
             var sameIssuer = PemText.SameCertificates(Text(current, CaCert), [issuer.Issuer.Certificate])
                 && PemText.SameCertificates(Text(current, CertChain), chain);
             var sameRoots = PemText.SameSet(Text(current, RootCert), issuer.Bundle);
@@ -94,7 +97,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             // root-cert.pem is built here: see IstioRootCertPlan for why an unchanged root set gets its issuer's root
             // written a second time (the A+B+B of the published procedure) when the intermediate switches.
             var plan = IstioRootCertPlan.For(Text(current, RootCert), issuer.Bundle, issuerChanges: !sameIssuer, chain[^1], multiRoot);
-            needsRestart = !plan.IstiodReloads;
+            restart = !plan.IstiodReloads;
             var data = new Dictionary<string, string>
             {
                 [CaCert] = issuer.Issuer.Certificate.ToPem(),
@@ -102,9 +105,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
                 [CertChain] = Pem.WriteCertificates(chain),
                 [RootCert] = plan.Text,
             };
-            return WithData(current ?? NewSecret(), context, data);
+            return WithData(current ?? NewSecret(), context, data, restart);
         }, cancellationToken);
-        if (needsRestart)
+        if (restart)
             await RestartIstiodAsync(context, cancellationToken);
     }
 
@@ -145,11 +148,22 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         Type = "Opaque",
     };
 
-    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data)
+    /// <summary>
+    /// A write that istiod will not pick up by itself records that istiod must restart, in the same write, so a step
+    /// that crashed between the write and the restart still restarts istiod when it runs again.
+    /// </summary>
+    private static bool RestartPending(V1Secret? secret, RotationWriteContext context) =>
+        secret?.Metadata?.Annotations?.TryGetValue(IstiodRestartAnnotation, out var marker) == true && marker == ManagedMetadata.RestartMarker(context);
+
+    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data, bool restartIstiod)
     {
         var previous = string.Join(";", PemText.Summary("issuer", Text(secret, CaCert)), PemText.Summary("roots", Text(secret, RootCert)));
         secret.Metadata ??= new V1ObjectMeta();
         ManagedMetadata.Stamp(secret.Metadata, context, previous);
+        if (restartIstiod)
+            secret.Metadata.Annotations[IstiodRestartAnnotation] = ManagedMetadata.RestartMarker(context);
+        else
+            secret.Metadata.Annotations.Remove(IstiodRestartAnnotation);
         secret.Data ??= new Dictionary<string, byte[]>();
         foreach (var (key, value) in data)
             secret.Data[key] = Bytes(value);
