@@ -14,10 +14,14 @@ public sealed class RolloutController : IDisposable
     private readonly object _gate = new();
     private readonly HashSet<string> _inFlight = [];
 
-    public RolloutController(KubeObjectStore store, TimeSpan delay)
+    private readonly Action<string, string>? _onRolledOut;
+
+    /// <param name="onRolledOut">Runs after a Deployment rolled out (namespace, name): e.g. replace its pods.</param>
+    public RolloutController(KubeObjectStore store, TimeSpan delay, Action<string, string>? onRolledOut = null)
     {
         _store = store;
         _delay = delay;
+        _onRolledOut = onRolledOut;
         _store.Changed += OnChanged;
     }
 
@@ -47,6 +51,7 @@ public sealed class RolloutController : IDisposable
         _ = Task.Run(async () =>
         {
             await Task.Delay(_delay);
+            _onRolledOut?.Invoke(change.Namespace!, change.Name);
             lock (_gate)
                 _inFlight.Remove(key);
             _store.Modify(ResourceKinds.Deployments, change.Namespace, change.Name, d =>

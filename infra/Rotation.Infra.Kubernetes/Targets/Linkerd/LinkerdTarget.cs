@@ -143,10 +143,14 @@ public sealed class LinkerdTarget : KubernetesTarget
             await RestartMeshAsync(context, cancellationToken);
     }
 
+    /// <summary>Whether every proxy a restart could reach (control plane and opted-in namespaces) runs with <paramref name="bundle"/>.</summary>
     private async Task<bool> ProxiesHoldAsync(TrustBundle bundle, CancellationToken cancellationToken)
     {
+        var scope = RestartScope.Select(ns => $"pod {ns}/").ToList();
         var proxies = await ObserveProxiesAsync(cancellationToken);
-        return proxies.All(p => p.Sha256Fingerprints.ToHashSet().SetEquals(bundle.Fingerprints));
+        return proxies
+            .Where(p => scope.Any(prefix => p.Location.StartsWith(prefix, StringComparison.Ordinal)))
+            .All(p => p.Sha256Fingerprints.ToHashSet().SetEquals(bundle.Fingerprints));
     }
 
     private Task<bool> WriteBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken) =>
