@@ -12,7 +12,10 @@ public sealed record TestHierarchy(CertificateWithKey Root, CertificateWithKey I
         TestPki.Leaf(Intermediate, Now, name, lifetime, algorithm);
 }
 
-/// <summary>Ready-made PKI material built with the product's own <see cref="CertificateFactory"/>.</summary>
+/// <summary>
+/// Ready-made PKI material built with the product's own <see cref="CertificateFactory"/>. ECDSA keys are fresh per call;
+/// RSA keys come from <see cref="TestKeys"/> (root slot 0, intermediate 1, leaf 2) to keep suites fast.
+/// </summary>
 public static class TestPki
 {
     public const string TrustDomain = "mesh.example.internal";
@@ -27,7 +30,7 @@ public static class TestPki
     /// <summary>A self-signed root valid from a day before <paramref name="now"/> for <paramref name="lifetime"/> (10 years by default).</summary>
     public static CertificateWithKey Root(DateTimeOffset now, string subject = $"CN=Root A,O={TrustDomain}", TimeSpan? lifetime = null, int? pathLength = null, KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256)
     {
-        var key = PrivateKey.Generate(algorithm);
+        var key = TestKeys.For(algorithm, slot: 0);
         var notBefore = now - TimeSpan.FromDays(1);
         var certificate = CertificateFactory.CreateRoot(new RootCaRequest(subject, notBefore, notBefore + (lifetime ?? TimeSpan.FromDays(3650)), pathLength), key);
         return new CertificateWithKey(certificate, key);
@@ -36,7 +39,7 @@ public static class TestPki
     /// <summary>An intermediate valid from an hour before <paramref name="now"/> for <paramref name="lifetime"/> (1 year by default), clipped to the issuer.</summary>
     public static CertificateWithKey Intermediate(CertificateWithKey issuer, DateTimeOffset now, string subject = $"CN=Intermediate A,O={TrustDomain}", TimeSpan? lifetime = null, int pathLength = 0, KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256)
     {
-        var key = PrivateKey.Generate(algorithm);
+        var key = TestKeys.For(algorithm, slot: 1);
         var (notBefore, notAfter) = Within(issuer.Certificate, now - TimeSpan.FromHours(1), lifetime ?? TimeSpan.FromDays(365));
         var certificate = CertificateFactory.CreateIntermediate(new IntermediateCaRequest(subject, notBefore, notAfter, pathLength), key, issuer);
         return new CertificateWithKey(certificate, key);
@@ -45,7 +48,7 @@ public static class TestPki
     /// <summary>A workload leaf for "{name}.default.svc" and its SPIFFE id, valid from 5 minutes before <paramref name="now"/>.</summary>
     public static CertificateWithKey Leaf(CertificateWithKey issuer, DateTimeOffset now, string name = "web", TimeSpan? lifetime = null, KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256)
     {
-        var key = PrivateKey.Generate(algorithm);
+        var key = TestKeys.For(algorithm, slot: 2);
         var (notBefore, notAfter) = Within(issuer.Certificate, now - TimeSpan.FromMinutes(5), lifetime ?? TimeSpan.FromHours(24));
         var request = new LeafRequest(
             $"CN={name}",

@@ -3,7 +3,8 @@ namespace Rotation.Core.Pki;
 /// <summary>Builds and verifies a path from a leaf, through untrusted intermediates, to an anchor of a bundle.</summary>
 /// <remarks>
 /// The rules follow `openssl verify -CAfile bundle -untrusted chain`, which is what meshes built on OpenSSL/BoringSSL
-/// enforce: an anchor in the bundle is trusted as-is (no need to be self-signed) but its validity still counts;
+/// enforce: valid from notBefore up to (not including) notAfter; an anchor in the bundle is trusted as-is (its own
+/// signature is not checked, and it need not be self-signed) but its validity still counts;
 /// a certificate without an extendedKeyUsage extension is fit for any purpose; a missing keyUsage does not restrict.
 /// </remarks>
 public static partial class ChainVerifier
@@ -33,7 +34,7 @@ public static partial class ChainVerifier
 
     private static ChainVerificationResult? CheckValidity(IReadOnlyList<Certificate> chain, DateTimeOffset at)
     {
-        // Like openssl: valid on [notBefore, notAfter], both ends inclusive.
+        // Like openssl (X509_cmp_time): valid on [notBefore, notAfter); at notAfter the certificate has expired.
         for (var i = 0; i < chain.Count; i++)
         {
             var certificate = chain[i];
@@ -42,7 +43,7 @@ public static partial class ChainVerifier
                 return Fail(ChainStatus.NotYetValid, $"{Role(chain, i)} '{certificate.Subject}' is not valid until {certificate.NotBefore:u} (checked at {at.ToUniversalTime():u})", chain);
             }
 
-            if (at > certificate.NotAfter)
+            if (at >= certificate.NotAfter)
             {
                 return Fail(ChainStatus.Expired, $"{Role(chain, i)} '{certificate.Subject}' expired at {certificate.NotAfter:u} (checked at {at.ToUniversalTime():u})", chain);
             }

@@ -35,7 +35,7 @@ internal static class PathBuilder
         var candidates = bundle.Where(anchor => LikelyIssued(current, anchor))
             .Concat(untrusted
                 .Where(c => LikelyIssued(current, c) && !chain.Contains(c))
-                .OrderBy(c => at >= c.NotBefore && at <= c.NotAfter ? 0 : 1))
+                .OrderBy(c => at >= c.NotBefore && at < c.NotAfter ? 0 : 1))
             .ToList();
         if (candidates.Count == 0)
         {

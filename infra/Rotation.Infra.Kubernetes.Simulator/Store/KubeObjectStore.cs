@@ -258,7 +258,7 @@ public sealed class KubeObjectStore
         Normalize(kind, obj, name);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = KubeObjects.Timestamp(_time.GetUtcNow());
-        metadata["generation"] = 1;
+        metadata["generation"] = 1L;
         ApplyDefaults(kind, obj);
         foreach (var (admissionKind, mutate) in _admission.ToList())
         {

@@ -24,8 +24,13 @@ public static class KubeObjects
 
     public static string? ResourceVersion(JsonObject obj) => StringAt(obj["metadata"], "resourceVersion");
 
-    public static long Generation(JsonObject obj) =>
-        obj["metadata"]?["generation"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : 0;
+    public static long Generation(JsonObject obj) => LongAt(obj["metadata"]?["generation"]);
+
+    /// <summary>A JSON number as long, whether it was parsed from text or set from an int; 0 when absent.</summary>
+    public static long LongAt(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? long.Parse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture)
+            : 0;
 
     public static IReadOnlyDictionary<string, string> Labels(JsonObject obj) => StringMap(obj["metadata"]?["labels"]);
 

@@ -13,7 +13,7 @@ public sealed class PrivateKeyTests
     [MemberData(nameof(Algorithms))]
     public void Generated_key_round_trips_through_plain_and_encrypted_pkcs8(KeyAlgorithm algorithm)
     {
-        var key = PrivateKey.Generate(algorithm);
+        var key = TestKeys.Get(algorithm); // PrivateKey.Generate, shared with other tests of this process
         var root = CertificateFactory.CreateRoot(new RootCaRequest("CN=k", Now, Now.AddDays(1)), key);
 
         var plain = PrivateKey.FromPem(key.ToPkcs8Pem());

@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using Rotation.Infra.Kubernetes.Simulator.Store;
+
+namespace Rotation.Infra.Kubernetes.Simulator.Controllers;
+
+/// <summary>
+/// Linkerd's control plane as rotation sees it. The proxy injector (a mutating webhook) adds a linkerd-proxy
+/// container to every meshed pod at creation, with LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS read from the
+/// trust-roots ConfigMap at that moment; running pods never see later changes until they are recreated.
+/// A pod is meshed when it or its namespace is annotated linkerd.io/inject=enabled.
+/// The identity controller reloads the issuer secret after the propagation delay (<see cref="LoadedIssuerCertificatePem"/>).
+/// </summary>
+public sealed class LinkerdController : SimulatedMeshController
+{
+    private IDisposable? _injector;
+    private string? _loadedIssuer;
+
+    public LinkerdController(KubeObjectStore store, MeshControllerOptions? options = null)
+        : base(store, options)
+    {
+    }
+
+    /// <summary>The issuer certificate (tls.crt) the identity controller last loaded; null before the first load.</summary>
+    public string? LoadedIssuerCertificatePem => Volatile.Read(ref _loadedIssuer);
+
+    protected override void OnStarting() => _injector = Store.AddAdmissionMutator(ResourceKinds.Pods, InjectProxy);
+
+    protected override void OnStopped()
+    {
+        _injector?.Dispose();
+        _injector = null;
+    }
+
+    protected override bool IsRelevant(ObjectChangedEventArgs change) =>
+        change.Kind == ResourceKinds.Secrets && change.Namespace == LinkerdNames.Namespace && change.Name == LinkerdNames.IssuerSecret;
+
+    protected override void Reconcile()
+    {
+        var issuer = Store.TryGet(ResourceKinds.Secrets, LinkerdNames.Namespace, LinkerdNames.IssuerSecret);
+        if (issuer is not null)
+        {
+            Volatile.Write(ref _loadedIssuer, KubeObjects.SecretText(issuer, "tls.crt"));
+        }
+    }
+
+    private void InjectProxy(JsonObject pod)
+    {
+        if (!IsMeshed(pod))
+        {
+            return;
+        }
+
+        var trustRoots = Store.TryGet(ResourceKinds.ConfigMaps, LinkerdNames.Namespace, LinkerdNames.TrustRootsConfigMap);
+        var anchors = trustRoots is null ? "" : KubeObjects.ConfigMapText(trustRoots, LinkerdNames.TrustRootsKey) ?? "";
+        var spec = pod["spec"] as JsonObject ?? [];
+        pod["spec"] = spec;
+        var containers = spec["containers"] as JsonArray ?? [];
+        spec["containers"] = containers;
+        var existing = containers.FirstOrDefault(c => KubeObjects.StringAt(c, "name") == LinkerdNames.ProxyContainer);
+        if (existing is not null)
+        {
+            containers.Remove(existing);
+        }
+
+        containers.Add(new JsonObject
+        {
+            ["name"] = LinkerdNames.ProxyContainer,
+            ["image"] = "cr.l5d.io/linkerd/proxy:simulated",
+            ["env"] = new JsonArray(new JsonObject { ["name"] = LinkerdNames.TrustAnchorsEnv, ["value"] = anchors }),
+        });
+    }
+
+    private bool IsMeshed(JsonObject pod)
+    {
+        if (KubeObjects.Annotations(pod).GetValueOrDefault(LinkerdNames.InjectAnnotation) is { } podSetting)
+        {
+            return podSetting == "enabled";
+        }
+
+        var ns = Store.TryGet(ResourceKinds.Namespaces, null, KubeObjects.Namespace(pod) ?? "");
+        return ns is not null && KubeObjects.Annotations(ns).GetValueOrDefault(LinkerdNames.InjectAnnotation) == "enabled";
+    }
+}

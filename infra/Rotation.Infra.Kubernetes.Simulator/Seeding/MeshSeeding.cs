@@ -1,0 +1,151 @@
+using System.Text.Json.Nodes;
+using Rotation.Core.Pki;
+using Rotation.Infra.Kubernetes.Simulator.Controllers;
+using Rotation.Infra.Kubernetes.Simulator.Store;
+
+namespace Rotation.Infra.Kubernetes.Simulator.Seeding;
+
+/// <summary>Installs the objects each mesh starts from, as its installer (istioctl, linkerd install, helm) would.</summary>
+public static class MeshSeeding
+{
+    /// <summary>
+    /// The istiod Deployment in istio-system; its discovery container carries ISTIO_MULTIROOT_MESH when
+    /// <paramref name="multiRootMesh"/> is set (the rotation preflight reads it).
+    /// </summary>
+    public static JsonObject SeedIstiod(this KubeObjectStore store, bool? multiRootMesh = null)
+    {
+        store.EnsureNamespace(IstioNames.Namespace);
+        var env = new JsonArray();
+        if (multiRootMesh is { } multiRoot)
+        {
+            env.Add(new JsonObject { ["name"] = IstioNames.MultiRootEnv, ["value"] = multiRoot ? "true" : "false" });
+        }
+
+        return store.Put(ResourceKinds.Deployments, Deployment(IstioNames.Namespace, IstioNames.IstiodDeployment, 1, new JsonObject
+        {
+            ["name"] = IstioNames.IstiodContainer,
+            ["image"] = "docker.io/istio/pilot:simulated",
+            ["env"] = env,
+        }));
+    }
+
+    /// <summary>The plug-in CA secret istio-system/cacerts.</summary>
+    public static JsonObject PutIstioCaCerts(this KubeObjectStore store, CertificateWithKey ca, IEnumerable<Certificate> chainAboveCa, IEnumerable<Certificate> roots)
+    {
+        var chain = chainAboveCa.ToList();
+        return store.PutSecret(IstioNames.Namespace, IstioNames.CaSecret, new Dictionary<string, string>
+        {
+            [IstioNames.CaCertKey] = ca.Certificate.ToPem(),
+            [IstioNames.CaKeyKey] = ca.Key.ToPkcs8Pem(),
+            [IstioNames.CertChainKey] = Pem.WriteCertificates(new[] { ca.Certificate }.Concat(chain)),
+            [IstioNames.RootCertKey] = Pem.WriteCertificates(roots),
+        });
+    }
+
+    /// <summary>Linkerd's trust roots ConfigMap and issuer secret in the linkerd namespace.</summary>
+    public static void SeedLinkerd(this KubeObjectStore store, IEnumerable<Certificate> trustRoots, CertificateWithKey issuer)
+    {
+        var roots = Pem.WriteCertificates(trustRoots);
+        store.PutConfigMap(LinkerdNames.Namespace, LinkerdNames.TrustRootsConfigMap, new Dictionary<string, string> { [LinkerdNames.TrustRootsKey] = roots });
+        store.PutSecret(LinkerdNames.Namespace, LinkerdNames.IssuerSecret, new Dictionary<string, string>
+        {
+            ["tls.crt"] = issuer.Certificate.ToPem(),
+            ["tls.key"] = issuer.Key.ToPkcs8Pem(),
+            ["ca.crt"] = roots,
+        }, "kubernetes.io/tls");
+    }
+
+    /// <summary>A workload Deployment; meshed ones carry linkerd.io/inject=enabled on their pod template.</summary>
+    public static JsonObject PutWorkload(this KubeObjectStore store, string @namespace, string name, int replicas = 1, bool linkerdMeshed = false)
+    {
+        store.EnsureNamespace(@namespace);
+        var deployment = Deployment(@namespace, name, replicas, new JsonObject { ["name"] = "app", ["image"] = "example/app:1" });
+        if (linkerdMeshed)
+        {
+            deployment["spec"]!["template"]!["metadata"]!["annotations"] = new JsonObject { [LinkerdNames.InjectAnnotation] = "enabled" };
+        }
+
+        return store.Put(ResourceKinds.Deployments, deployment);
+    }
+
+    /// <summary>A CA issuer secret as cert-manager reads it: tls.crt = CA then chain, tls.key = PKCS#8, ca.crt = roots.</summary>
+    public static JsonObject PutCaSecret(this KubeObjectStore store, string @namespace, string name, CertificateWithKey ca, IEnumerable<Certificate> chainAboveCa, IEnumerable<Certificate> roots) =>
+        store.PutSecret(@namespace, name, new Dictionary<string, string>
+        {
+            ["tls.crt"] = Pem.WriteCertificates(new[] { ca.Certificate }.Concat(chainAboveCa)),
+            ["tls.key"] = ca.Key.ToPkcs8Pem(),
+            ["ca.crt"] = Pem.WriteCertificates(roots),
+        }, "kubernetes.io/tls");
+
+    public static JsonObject PutCaIssuer(this KubeObjectStore store, string? @namespace, string name, string secretName)
+    {
+        var kind = @namespace is null ? ResourceKinds.ClusterIssuers : ResourceKinds.Issuers;
+        if (@namespace is not null)
+        {
+            store.EnsureNamespace(@namespace);
+        }
+
+        var issuer = KubeObjects.New(kind, @namespace, name);
+        issuer["spec"] = new JsonObject { ["ca"] = new JsonObject { ["secretName"] = secretName } };
+        return store.Put(kind, issuer);
+    }
+
+    public static JsonObject PutCertificate(this KubeObjectStore store, string @namespace, string name, string secretName, string issuerName, string issuerKind = "Issuer", IReadOnlyList<string>? dnsNames = null, bool isCa = false, string? duration = null)
+    {
+        store.EnsureNamespace(@namespace);
+        var certificate = KubeObjects.New(ResourceKinds.Certificates, @namespace, name);
+        var spec = new JsonObject
+        {
+            ["secretName"] = secretName,
+            ["issuerRef"] = new JsonObject { ["name"] = issuerName, ["kind"] = issuerKind, ["group"] = "cert-manager.io" },
+            ["dnsNames"] = new JsonArray((dnsNames ?? [$"{name}.{@namespace}.svc"]).Select(d => (JsonNode?)d).ToArray()),
+        };
+        if (isCa)
+        {
+            spec["isCA"] = true;
+            spec["commonName"] = name;
+        }
+
+        if (duration is not null)
+        {
+            spec["duration"] = duration;
+        }
+
+        certificate["spec"] = spec;
+        return store.Put(ResourceKinds.Certificates, certificate);
+    }
+
+    /// <summary>A trust-manager Bundle from ConfigMap sources (name, key) in the trust namespace.</summary>
+    public static JsonObject PutBundle(this KubeObjectStore store, string name, IEnumerable<(string ConfigMap, string Key)> sources, string targetKey, IReadOnlyDictionary<string, string>? namespaceMatchLabels = null)
+    {
+        var bundle = KubeObjects.New(ResourceKinds.Bundles, null, name);
+        var target = new JsonObject { ["configMap"] = new JsonObject { ["key"] = targetKey } };
+        if (namespaceMatchLabels is not null)
+        {
+            target["namespaceSelector"] = new JsonObject { ["matchLabels"] = KubeObjects.StringData(namespaceMatchLabels) };
+        }
+
+        bundle["spec"] = new JsonObject
+        {
+            ["sources"] = new JsonArray(sources.Select(s => (JsonNode?)new JsonObject { ["configMap"] = new JsonObject { ["name"] = s.ConfigMap, ["key"] = s.Key } }).ToArray()),
+            ["target"] = target,
+        };
+        return store.Put(ResourceKinds.Bundles, bundle);
+    }
+
+    private static JsonObject Deployment(string @namespace, string name, int replicas, JsonObject container)
+    {
+        var deployment = KubeObjects.New(ResourceKinds.Deployments, @namespace, name, new Dictionary<string, string> { ["app"] = name });
+        deployment["spec"] = new JsonObject
+        {
+            ["replicas"] = replicas,
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = name } },
+                ["spec"] = new JsonObject { ["containers"] = new JsonArray(container) },
+            },
+        };
+        return deployment;
+    }
+}

@@ -1,0 +1,58 @@
+using Rotation.Infra.Kubernetes.Simulator.Controllers;
+using Rotation.Infra.Kubernetes.Simulator.Store;
+
+namespace Rotation.Infra.Kubernetes.Simulator;
+
+/// <summary>An API server with every simulated controller running against it: one cluster for a drill or a test.</summary>
+public sealed class SimulatedCluster : IAsyncDisposable
+{
+    public SimulatedCluster(SimulatedClusterOptions? options = null)
+    {
+        var o = options ?? new SimulatedClusterOptions();
+        Server = new SimulatedKubeApiServer(new SimulatedKubeApiServerOptions { TimeProvider = o.TimeProvider, BearerToken = o.BearerToken });
+        var controllerOptions = new MeshControllerOptions { PropagationDelay = o.PropagationDelay, TimeProvider = o.TimeProvider };
+        Deployments = new DeploymentController(Store, new MeshControllerOptions { PropagationDelay = o.RolloutDelay ?? o.PropagationDelay, TimeProvider = o.TimeProvider });
+        Istio = new IstioController(Store, controllerOptions);
+        Linkerd = new LinkerdController(Store, controllerOptions);
+        CertManager = new CertManagerController(Store, controllerOptions);
+        TrustManager = new TrustManagerController(Store, controllerOptions);
+        Trust = new ClusterTrustView(Store);
+    }
+
+    public SimulatedKubeApiServer Server { get; }
+
+    public KubeObjectStore Store => Server.Store;
+
+    public DeploymentController Deployments { get; }
+
+    public IstioController Istio { get; }
+
+    public LinkerdController Linkerd { get; }
+
+    public CertManagerController CertManager { get; }
+
+    public TrustManagerController TrustManager { get; }
+
+    public ClusterTrustView Trust { get; }
+
+    public IReadOnlyList<SimulatedMeshController> Controllers => [Deployments, Istio, Linkerd, CertManager, TrustManager];
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await Server.StartAsync(cancellationToken);
+        foreach (var controller in Controllers)
+        {
+            controller.Start();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var controller in Controllers)
+        {
+            await controller.StopAsync();
+        }
+
+        await Server.DisposeAsync();
+    }
+}
