@@ -16,12 +16,16 @@ public sealed class SimCluster : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new("rotation-k8s");
 
-    private SimCluster(string name, SimulatedKubeApiServer server, KubernetesAdapterOptions options)
+    private SimCluster(string name, SimulatedKubeApiServer server, KubernetesAdapterOptions options, SimulatedCluster? mesh)
     {
         Name = name;
         Server = server;
         Options = options;
+        Mesh = mesh;
     }
+
+    /// <summary>The simulated mesh controllers (istiod, Linkerd, cert-manager, trust-manager, rollouts), when started with them.</summary>
+    public SimulatedCluster? Mesh { get; }
 
     public string Name { get; }
     public SimulatedKubeApiServer Server { get; }
@@ -47,11 +51,23 @@ public sealed class SimCluster : IAsyncDisposable
         RolloutTimeout = TimeSpan.FromSeconds(5),
     };
 
-    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null)
+    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false)
     {
-        var server = new SimulatedKubeApiServer(new SimulatedKubeApiServerOptions { BearerToken = "sim-token" });
-        await server.StartAsync();
-        var cluster = new SimCluster(name, server, options ?? FastOptions());
+        SimulatedCluster? mesh = null;
+        SimulatedKubeApiServer server;
+        if (controllers)
+        {
+            mesh = new SimulatedCluster(new SimulatedClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30) });
+            await mesh.StartAsync();
+            server = mesh.Server;
+        }
+        else
+        {
+            server = new SimulatedKubeApiServer(new SimulatedKubeApiServerOptions { BearerToken = "sim-token" });
+            await server.StartAsync();
+        }
+
+        var cluster = new SimCluster(name, server, options ?? FastOptions(), mesh);
         cluster.KubeconfigPath = cluster._directory.Write("kubeconfig", server.CreateKubeconfigYaml("sim"));
         cluster.Factory = new ClusterConnectionFactory(cluster.Options);
         cluster.Connection = await cluster.Factory.ConnectAsync(cluster.Registration([]));
@@ -66,7 +82,10 @@ public sealed class SimCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Connection.Dispose();
-        await Server.DisposeAsync();
+        if (Mesh is not null)
+            await Mesh.DisposeAsync();
+        else
+            await Server.DisposeAsync();
         _directory.Dispose();
     }
 }
