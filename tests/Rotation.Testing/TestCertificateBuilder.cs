@@ -15,6 +15,7 @@ namespace Rotation.Testing;
 public sealed class TestCertificateBuilder
 {
     private readonly string _subject;
+    // Wall-clock defaults suit TLS handshakes, which check against the real clock; time-driven tests call Valid().
     private DateTimeOffset _notBefore = DateTimeOffset.UtcNow.AddDays(-1);
     private DateTimeOffset _notAfter = DateTimeOffset.UtcNow.AddDays(30);
     private bool? _isCa = true;
@@ -90,7 +91,7 @@ public sealed class TestCertificateBuilder
         System.Security.Cryptography.RandomNumberGenerator.Fill(serial);
         generator.SetSerialNumber(new BigInteger(1, serial));
         generator.SetSubjectDN(subject);
-        generator.SetIssuerDN(_issuer is null ? subject : new X509Name(_issuer.Certificate.Subject));
+        generator.SetIssuerDN(_issuer is null ? subject : new X509CertificateParser().ReadCertificate(_issuer.Certificate.Der.ToArray()).SubjectDN);
         generator.SetNotBefore(_notBefore.UtcDateTime);
         generator.SetNotAfter(_notAfter.UtcDateTime);
         generator.SetPublicKey(publicKey);
@@ -137,9 +138,10 @@ public sealed class TestCertificateBuilder
 
     private static Org.BouncyCastle.Crypto.AsymmetricKeyParameter PublicKeyOf(PrivateKey key)
     {
-        // A throwaway self-signed certificate is the simplest public way to get the public half of a PrivateKey.
-        var probe = CertificateFactory.CreateRoot(
-            new RootCaRequest("CN=probe", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1)), key);
-        return new X509CertificateParser().ReadCertificate(probe.Der.ToArray()).GetPublicKey();
+        using System.Security.Cryptography.AsymmetricAlgorithm bcl = key.Algorithm is KeyAlgorithm.EcdsaP256 or KeyAlgorithm.EcdsaP384
+            ? System.Security.Cryptography.ECDsa.Create()
+            : System.Security.Cryptography.RSA.Create();
+        bcl.ImportPkcs8PrivateKey(key.ExportPkcs8Der(), out _);
+        return PublicKeyFactory.CreateKey(bcl.ExportSubjectPublicKeyInfo());
     }
 }

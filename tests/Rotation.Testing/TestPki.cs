@@ -20,6 +20,11 @@ public static class TestPki
 {
     public const string TrustDomain = "mesh.example.internal";
 
+    /// <summary>A hierarchy valid around the provider's current time (e.g. a FakeTimeProvider driving the code under test).</summary>
+    public static TestHierarchy Hierarchy(TimeProvider time, KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256, string name = "A") =>
+        Hierarchy(time.GetUtcNow(), algorithm, name);
+
+    /// <summary>Root (valid from now-1d for 10 years) and intermediate (from now-1h for 1 year), named "Root {name}" / "Intermediate {name}".</summary>
     public static TestHierarchy Hierarchy(DateTimeOffset now, KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256, string name = "A")
     {
         var root = Root(now, $"CN=Root {name},O={TrustDomain}", algorithm: algorithm);

@@ -3,7 +3,6 @@ using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Math;
-using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 
 namespace Rotation.Core.Pki;
@@ -11,7 +10,6 @@ namespace Rotation.Core.Pki;
 /// <summary>Assembles one X.509 v3 certificate with BouncyCastle. One instance per certificate.</summary>
 internal sealed class CertificateBuilder
 {
-    private static readonly SecureRandom Random = new();
     private readonly X509V3CertificateGenerator _generator = new();
 
     public CertificateBuilder(X509Name issuer, X509Name subject, DateTimeOffset notBefore, DateTimeOffset notAfter, AsymmetricKeyParameter publicKey)
@@ -74,7 +72,7 @@ internal sealed class CertificateBuilder
 
     public Certificate SignWith(PrivateKey issuerKey)
     {
-        var signer = new Asn1SignatureFactory(KeyAlgorithms.SignatureAlgorithm(issuerKey.Algorithm), issuerKey.BcPrivateKey, Random);
+        var signer = new Asn1SignatureFactory(KeyAlgorithms.SignatureAlgorithm(issuerKey.Algorithm), issuerKey.BcPrivateKey);
         return Certificate.FromDer(_generator.Generate(signer).GetEncoded());
     }
 
@@ -82,7 +80,7 @@ internal sealed class CertificateBuilder
     private static BigInteger NewSerial()
     {
         var bytes = new byte[16];
-        Random.NextBytes(bytes);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
         bytes[0] |= 0x80;
         return new BigInteger(1, bytes);
     }

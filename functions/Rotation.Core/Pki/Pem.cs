@@ -16,11 +16,6 @@ public static partial class Pem
         {
             if (label != "CERTIFICATE")
             {
-                if (body is null && label.Contains("CERTIFICATE", StringComparison.Ordinal))
-                {
-                    throw new PkiException($"{sourceName}: certificate block {certificates.Count + 1} is malformed: no matching '-----END CERTIFICATE-----' line; fix or re-export the file");
-                }
-
                 continue;
             }
 

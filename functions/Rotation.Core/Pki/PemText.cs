@@ -19,34 +19,43 @@ internal static class PemText
         return builder.ToString();
     }
 
-    /// <summary>Every BEGIN/END block in order. A BEGIN with no matching END is reported as a block with a null body.</summary>
+    /// <summary>
+    /// Every BEGIN/END block in order. A BEGIN with no matching END before the next BEGIN is reported with a null body,
+    /// and scanning resumes after it so one broken block does not hide the rest.
+    /// </summary>
     public static IEnumerable<(string Label, string? Body)> Blocks(string text)
     {
+        const string Begin = "-----BEGIN ";
+        const string Dashes = "-----";
         var position = 0;
         while (true)
         {
-            var begin = text.IndexOf("-----BEGIN ", position, StringComparison.Ordinal);
+            var begin = text.IndexOf(Begin, position, StringComparison.Ordinal);
             if (begin < 0)
             {
                 yield break;
             }
 
-            var labelStart = begin + "-----BEGIN ".Length;
-            var labelEnd = text.IndexOf("-----", labelStart, StringComparison.Ordinal);
-            if (labelEnd < 0)
+            var labelStart = begin + Begin.Length;
+            var labelEnd = text.IndexOf(Dashes, labelStart, StringComparison.Ordinal);
+            var lineEnd = text.IndexOf('\n', labelStart);
+            if (labelEnd < 0 || (lineEnd >= 0 && lineEnd < labelEnd))
             {
-                yield return (string.Empty, null);
-                yield break;
+                // Not a BEGIN line after all ("-----BEGIN" followed by prose): skip it.
+                position = labelStart;
+                continue;
             }
 
             var label = text[labelStart..labelEnd];
             var footer = $"-----END {label}-----";
-            var bodyStart = labelEnd + "-----".Length;
+            var bodyStart = labelEnd + Dashes.Length;
             var end = text.IndexOf(footer, bodyStart, StringComparison.Ordinal);
-            if (end < 0 || label.Contains('\n', StringComparison.Ordinal))
+            var nextBegin = text.IndexOf(Begin, bodyStart, StringComparison.Ordinal);
+            if (end < 0 || (nextBegin >= 0 && nextBegin < end))
             {
                 yield return (label, null);
-                yield break;
+                position = bodyStart;
+                continue;
             }
 
             yield return (label, text[bodyStart..end]);

@@ -75,7 +75,8 @@ internal static class PrivateKeyPem
         byte[] pkcs8;
         try
         {
-            pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(passphrase.ToCharArray(), encrypted).GetEncoded();
+            pkcs8 = Pbes2.TryDecrypt(encrypted, passphrase)
+                ?? PrivateKeyInfoFactory.CreatePrivateKeyInfo(passphrase.ToCharArray(), encrypted).GetEncoded();
         }
         catch (Exception ex) when (IsDecryptionFailure(ex))
         {
@@ -98,7 +99,7 @@ internal static class PrivateKeyPem
     }
 
     private static bool IsDecryptionFailure(Exception ex) =>
-        ex is Org.BouncyCastle.Crypto.InvalidCipherTextException or Org.BouncyCastle.Crypto.DataLengthException
+        ex is CryptographicException or Org.BouncyCastle.Crypto.InvalidCipherTextException or Org.BouncyCastle.Crypto.DataLengthException
             or ArgumentException or InvalidOperationException or IOException or Org.BouncyCastle.Asn1.Asn1Exception;
 
     private static PrivateKey FromSec1(byte[] der)

@@ -155,6 +155,41 @@ public sealed class OpenSslInteropTests : IDisposable
         Assert.Equal(KeyAlgorithm.EcdsaP384, signed.KeyAlgorithm);
     }
 
+    [Fact]
+    public async Task Foreign_key_types_are_readable_as_certificates_but_refused_as_keys()
+    {
+        var key = _dir.File("p521.key");
+        var cert = _dir.File("p521.pem");
+        await OpenSsl.RunCheckedAsync("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=Foreign Root", "-days", "30");
+
+        var certificate = Certificate.FromPem(File.ReadAllText(cert));
+        var ex = Assert.Throws<PkiException>(() => PrivateKey.FromPem(File.ReadAllText(key)));
+
+        Assert.True(certificate.IsSelfSigned);
+        Assert.True(TrustBundle.Of(certificate).Contains(certificate));
+        Assert.Contains("unsupported", Assert.Throws<PkiException>(() => certificate.KeyAlgorithm).Message, StringComparison.Ordinal);
+        Assert.Contains("unsupported", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_1_certificate_without_extensions_is_readable_and_not_a_ca()
+    {
+        var key = _dir.File("v1.key");
+        await OpenSsl.RunCheckedAsync("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", "/CN=v1", "-out", _dir.File("v1.csr"));
+        await OpenSsl.RunCheckedAsync("x509", "-req", "-in", _dir.File("v1.csr"), "-signkey", key, "-days", "1", "-out", _dir.File("v1.pem"));
+
+        var v1 = Certificate.FromPem(_dir.Read("v1.pem"));
+
+        Assert.False(v1.IsCa);
+        Assert.Null(v1.PathLength);
+        Assert.Null(v1.SubjectKeyId);
+        Assert.Null(v1.AuthorityKeyId);
+        Assert.Empty(v1.DnsNames);
+        Assert.False(v1.HasExtendedKeyUsage);
+        Assert.True(v1.IsSelfSigned);
+        Assert.True(PrivateKey.FromPem(_dir.Read("v1.key")).Matches(v1));
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static string Colons(string hex) => string.Join(':', Enumerable.Range(0, hex.Length / 2).Select(i => hex.Substring(i * 2, 2).ToUpperInvariant()));

@@ -73,6 +73,24 @@ public sealed class PemTests
     }
 
     [Fact]
+    public void Unterminated_foreign_block_does_not_hide_later_certificates()
+    {
+        var text = "-----BEGIN NOTES-----\nno end line here\n" + Pki.Root.Certificate.ToPem();
+
+        Assert.Equal([Pki.Root.Certificate], Pem.ReadCertificates(text, "notes.pem"));
+    }
+
+    [Fact]
+    public void Unterminated_certificate_followed_by_another_is_reported_as_that_block()
+    {
+        var text = Pki.Root.Certificate.ToPem() + "-----BEGIN CERTIFICATE-----\nMIIB\n" + Pki.Intermediate.Certificate.ToPem();
+
+        var ex = Assert.Throws<PkiException>(() => Pem.ReadCertificates(text, "chain.pem"));
+
+        Assert.StartsWith("chain.pem: certificate block 2 has no '-----END CERTIFICATE-----' line", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Certificate_FromPem_requires_exactly_one()
     {
         var two = Pki.Root.Certificate.ToPem() + Pki.Intermediate.Certificate.ToPem();

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rotation.Core.Domain;
+using Rotation.Core.Rotations;
+
+namespace Rotation.Core.Serialization;
+
+/// <summary>
+/// The one JSON shape of rotation records and cluster registrations, wherever they are stored (SQLite, Table
+/// storage, Durable payloads). Enums are strings so a stored record survives enum reordering; dictionary keys
+/// (target names) are kept exactly as given.
+/// </summary>
+public static class RotationJson
+{
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    public static string Serialize(RotationRecord record) => JsonSerializer.Serialize(record, Options);
+
+    public static RotationRecord DeserializeRotation(string json) => Deserialize<RotationRecord>(json, "rotation record");
+
+    public static string Serialize(ClusterRegistration cluster) => JsonSerializer.Serialize(cluster, Options);
+
+    public static ClusterRegistration DeserializeCluster(string json) => Deserialize<ClusterRegistration>(json, "cluster registration");
+
+    private static T Deserialize<T>(string json, string what)
+    {
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new JsonException($"stored {what} cannot be read ({ex.Message}): the state store is damaged or was written by a newer rotation build", ex);
+        }
+
+        return value ?? throw new JsonException($"stored {what} is JSON null: the state store is damaged, restore it from a backup");
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            // Computed members (IsActive, CurrentPhase, ...) are derived on read; storing them would only invite drift.
+            IgnoreReadOnlyProperties = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+            WriteIndented = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Time.Testing;
+using Rotation.Core.Domain;
+using Rotation.Core.Pki;
+using Rotation.Core.Ports;
+using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing;
+
+namespace Rotation.Core.Tests.Rotations.Support;
+
+/// <summary>A trust domain with root A and intermediate A1, a few fake meshes on A1, and the engine over them.</summary>
+public sealed class EngineHarness : ITargetResolver
+{
+    public const string Domain = TestPki.TrustDomain;
+
+    private EngineHarness(FakeTimeProvider time, IReadOnlyList<FakeMesh> meshes)
+    {
+        Time = time;
+        Meshes = meshes;
+        Runner = new RotationStepRunner(Store, Vault, this, Time);
+        Service = new RotationService(Store, this, Time);
+    }
+
+    public FakeTimeProvider Time { get; }
+    public InMemoryStateStore Store { get; } = new();
+    public InMemoryKeyVault Vault { get; } = new();
+    public IReadOnlyList<FakeMesh> Meshes { get; }
+    public RotationStepRunner Runner { get; }
+    public RotationService Service { get; }
+    public CertificateAuthority RootA { get; private set; } = null!;
+    public CertificateAuthority IntermediateA1 { get; private set; } = null!;
+
+    public static readonly RotationPolicy TestPolicy = new()
+    {
+        MaxLeafTtl = TimeSpan.FromHours(1),
+        LeafGrace = TimeSpan.FromMinutes(10),
+        GateRetryInitial = TimeSpan.FromSeconds(30),
+        GateRetryMax = TimeSpan.FromMinutes(5),
+    };
+
+    public static async Task<EngineHarness> CreateAsync(int meshes = 2, int workloads = 3, bool autoConverge = false)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var now = time.GetUtcNow();
+        var harness = new EngineHarness(time, [.. Enumerable.Range(0, meshes).Select(i => new FakeMesh($"cluster-{i}/mesh", now, workloads) { AutoConverge = autoConverge })]);
+        await harness.SeedAsync();
+        return harness;
+    }
+
+    public Task<IReadOnlyList<IRotationTarget>> ResolveAsync(string domain, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<IRotationTarget>>(domain == Domain ? [.. Meshes] : []);
+
+    public Task<RotationRecord> StartAsync(RotationKind kind = RotationKind.Root, RotationPolicy? policy = null) =>
+        Service.StartAsync(Domain, kind, policy ?? TestPolicy, "test");
+
+    public async Task<RotationRecord> RecordAsync(string id) => (await Store.FindRotationAsync(id))!;
+
+    public async Task<IReadOnlyList<CertificateAuthority>> AuthoritiesAsync() => await Store.ListAuthoritiesAsync(Domain);
+
+    public async Task<CertificateAuthority> AuthorityAsync(string id) => (await AuthoritiesAsync()).Single(a => a.Id == id);
+
+    /// <summary>Runs the current phase once, whatever the decider would say about waiting.</summary>
+    public async Task<RotationRecord> RunCurrentAsync(string id)
+    {
+        var record = await RecordAsync(id);
+        return await Runner.RunAsync(id, record.CurrentPhase!.Value);
+    }
+
+    /// <summary>Drives with the real driver; timers advance the fake clock; approvals are given when <paramref name="autoApprove"/>.</summary>
+    public Task<RotationRecord> DriveAsync(string id, bool autoApprove = true) =>
+        RotationDriver.RunAsync(new FakeClockWorkflowContext(this, autoApprove), id);
+
+    public void Advance(TimeSpan by)
+    {
+        Time.Advance(by);
+        foreach (var mesh in Meshes)
+        {
+            mesh.Now = Time.GetUtcNow();
+        }
+    }
+
+    private async Task SeedAsync()
+    {
+        var now = Time.GetUtcNow();
+        var hierarchy = TestPki.Hierarchy(now);
+        var rootRef = await Vault.StoreAsync("root-a", hierarchy.Root.Key);
+        var intRef = await Vault.StoreAsync("int-a", hierarchy.Intermediate.Key);
+        RootA = new CertificateAuthority("root-a", Domain, CaRole.Root, CaStatus.Active, null, hierarchy.Root.Certificate, rootRef);
+        IntermediateA1 = new CertificateAuthority("int-a", Domain, CaRole.Intermediate, CaStatus.Active, "root-a", hierarchy.Intermediate.Certificate, intRef);
+        await Store.CommitAsync(new ChangeSet
+        {
+            Domain = new TrustDomain(Domain, now, KeyAlgorithm.EcdsaP256),
+            Authorities = [RootA, IntermediateA1],
+        });
+        RootA = RootA with { Version = 1 };
+        IntermediateA1 = IntermediateA1 with { Version = 1 };
+        foreach (var mesh in Meshes)
+        {
+            mesh.Seed(new IssuerMaterial(hierarchy.Intermediate, [hierarchy.Intermediate.Certificate, hierarchy.Root.Certificate], hierarchy.Bundle));
+        }
+    }
+
+    private sealed class FakeClockWorkflowContext(EngineHarness harness, bool autoApprove) : IRotationWorkflowContext
+    {
+        public DateTimeOffset CurrentUtcDateTime => harness.Time.GetUtcNow();
+
+        public Task<RotationRecord> LoadAsync(string rotationId) => harness.Runner.LoadAsync(rotationId);
+
+        public Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase) => harness.Runner.RunAsync(rotationId, phase);
+
+        public Task DelayUntilAsync(DateTimeOffset fireAt)
+        {
+            if (fireAt > harness.Time.GetUtcNow())
+            {
+                harness.Advance(fireAt - harness.Time.GetUtcNow());
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public async Task<bool> WaitForApprovalAsync(string rotationId, RotationPhase phase)
+        {
+            if (!autoApprove)
+            {
+                return false;
+            }
+
+            await harness.Service.ApproveAsync(rotationId, phase, "test-approver");
+            return true;
+        }
+    }
+}
