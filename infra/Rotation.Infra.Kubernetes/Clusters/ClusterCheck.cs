@@ -90,6 +90,10 @@ public sealed class ClusterCheck
         {
             return new ClusterCheckLine(check, false, ex.Reason);
         }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            return new ClusterCheckLine(check, false, $"could not ask the API server ({KubeErrors.Describe(ex)}); check the RBAC in docs/targets.md by hand");
+        }
     }
 
     private static async Task<IReadOnlyList<ClusterCheckLine>> PreflightAsync(KubernetesTarget target, RotationKind kind, CancellationToken cancellationToken)
@@ -102,6 +106,10 @@ public sealed class ClusterCheck
         catch (TargetUnavailableException ex)
         {
             return [new ClusterCheckLine($"{target.Name}: preflight", false, ex.Reason)];
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            return [new ClusterCheckLine($"{target.Name}: preflight", false, KubeErrors.Describe(ex))];
         }
     }
 }
