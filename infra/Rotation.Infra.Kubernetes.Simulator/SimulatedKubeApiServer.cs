@@ -28,12 +28,15 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
     {
         _options = options ?? new SimulatedKubeApiServerOptions();
         Store = new KubeObjectStore(_options.TimeProvider);
-        _handler = new KubeApiHandler(Store, new ListPager(_options.ListSnapshotCapacity));
+        _handler = new KubeApiHandler(Store, new ListPager(_options.ListSnapshotCapacity), Access);
     }
 
     public KubeObjectStore Store { get; }
 
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>The simulated user's RBAC: allow-all until denied.</summary>
+    public AccessPolicy Access { get; } = new();
 
     public RequestLog Requests { get; } = new();
 

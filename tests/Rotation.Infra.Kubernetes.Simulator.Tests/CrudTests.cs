@@ -118,6 +118,23 @@ public sealed class CrudTests
     }
 
     [Fact]
+    public async Task Delete_honours_resource_version_preconditions()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var stale = h.Server.Store.PutConfigMap("default", "c", new Dictionary<string, string> { ["a"] = "1" });
+        var current = h.Server.Store.PutConfigMap("default", "c", new Dictionary<string, string> { ["a"] = "2" });
+
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.DeleteNamespacedConfigMapAsync(
+            "c", "default", new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = KubeObjects.ResourceVersion(stale) } }));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.NotNull(h.Server.Store.TryGet(ResourceKinds.ConfigMaps, "default", "c"));
+
+        await h.Client.DeleteNamespacedConfigMapAsync(
+            "c", "default", new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = KubeObjects.ResourceVersion(current) } });
+        Assert.Null(h.Server.Store.TryGet(ResourceKinds.ConfigMaps, "default", "c"));
+    }
+
+    [Fact]
     public async Task Version_and_discovery_answer()
     {
         await using var h = await SimulatorHarness.StartAsync();

@@ -11,11 +11,13 @@ public sealed class KubeApiHandler
 {
     private readonly KubeObjectStore _store;
     private readonly ListPager _pager;
+    private readonly AccessPolicy _access;
 
-    public KubeApiHandler(KubeObjectStore store, ListPager? pager = null)
+    public KubeApiHandler(KubeObjectStore store, ListPager? pager = null, AccessPolicy? access = null)
     {
         _store = store;
         _pager = pager ?? new ListPager();
+        _access = access ?? new AccessPolicy();
     }
 
     public ApiResponse Handle(ApiRequestInfo request, string? contentType, string body)
@@ -48,6 +50,16 @@ public sealed class KubeApiHandler
             throw NotServed();
         }
 
+        if (request.Group == "authorization.k8s.io" && request.Resource == "selfsubjectaccessreviews" && request.Verb == "create")
+        {
+            return ReviewAccess(body);
+        }
+
+        if (!_access.IsAllowed(request.Verb, request.Group, request.Resource, request.Namespace))
+        {
+            throw new KubeApiException(403, "Forbidden", AccessPolicy.ForbiddenMessage(request), request.Kind, request.Name);
+        }
+
         var kind = request.Kind ?? throw NotServed();
         if (kind.Namespaced && request.Namespace is null && request.Name is not null)
         {
@@ -69,10 +81,27 @@ public sealed class KubeApiHandler
             "create" when request.Name is null => Create(kind, request, body, dryRun),
             "update" when request.Name is not null => ApiResponse.Of(200, _store.Replace(kind, request.Namespace, request.Name, ParseObject(body), scope, dryRun)),
             "patch" when request.Name is not null => Patch(kind, request, contentType, body, scope, dryRun),
-            "delete" => Delete(kind, request, dryRun),
+            "delete" => Delete(kind, request, body, dryRun),
             "deletecollection" => DeleteCollection(kind, request, dryRun),
             _ => throw KubeApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})"),
         };
+    }
+
+    private ApiResponse ReviewAccess(string body)
+    {
+        var review = ParseObject(body);
+        var attributes = review["spec"]?["resourceAttributes"];
+        var allowed = _access.IsAllowed(
+            KubeObjects.StringAt(attributes, "verb") ?? "",
+            KubeObjects.StringAt(attributes, "group") ?? "",
+            KubeObjects.StringAt(attributes, "resource") ?? "",
+            KubeObjects.StringAt(attributes, "namespace") is { Length: > 0 } ns ? ns : null);
+        review["apiVersion"] = "authorization.k8s.io/v1";
+        review["kind"] = "SelfSubjectAccessReview";
+        review["status"] = allowed
+            ? new JsonObject { ["allowed"] = true, ["reason"] = "allowed by the simulated RBAC" }
+            : new JsonObject { ["allowed"] = false, ["reason"] = "denied by the simulated RBAC" };
+        return ApiResponse.Of(201, review);
     }
 
     private ApiResponse Create(ResourceKind kind, ApiRequestInfo request, string body, bool dryRun)
@@ -181,10 +210,17 @@ public sealed class KubeApiHandler
         metadata["managedFields"] = entries.DeepClone();
     }
 
-    private ApiResponse Delete(ResourceKind kind, ApiRequestInfo request, bool dryRun)
+    private ApiResponse Delete(ResourceKind kind, ApiRequestInfo request, string body, bool dryRun)
     {
-        var deleted = _store.Delete(kind, request.Namespace, request.Name!, dryRun);
-        return ApiResponse.Of(200, ApiStatus.Success(kind, request.Name!, KubeObjects.StringAt(deleted, "metadata", "uid")));
+        var options = string.IsNullOrWhiteSpace(body) ? null : ParseObject(body);
+        dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(m => m?.GetValue<string>() == "All");
+        var deleted = _store.Delete(
+            kind, request.Namespace, request.Name!, dryRun,
+            KubeObjects.StringAt(options, "preconditions", "resourceVersion"),
+            KubeObjects.StringAt(options, "preconditions", "uid"));
+        return kind.DeleteReturnsObject
+            ? ApiResponse.Of(200, deleted)
+            : ApiResponse.Of(200, ApiStatus.Success(kind, request.Name!, KubeObjects.StringAt(deleted, "metadata", "uid")));
     }
 
     private ApiResponse DeleteCollection(ResourceKind kind, ApiRequestInfo request, bool dryRun)

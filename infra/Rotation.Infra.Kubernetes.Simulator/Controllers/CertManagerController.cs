@@ -117,14 +117,20 @@ public sealed class CertManagerController : SimulatedMeshController
 
         WriteSecret(ns, secretName, name, issuerName, issuerKindName, issued);
         Interlocked.Increment(ref _issuances);
+        var seenIssuing = Conditions.Find(certificate, CertManagerNames.Issuing)?.ToJsonString();
         UpdateStatus(ResourceKinds.Certificates, certificate, o =>
         {
             var status = (JsonObject)o["status"]!;
-            status["revision"] = KubeObjects.LongAt(certificate["status"]?["revision"]) + 1;
+            status["revision"] = KubeObjects.LongAt(status["revision"]) + 1;
             status["notBefore"] = KubeObjects.Timestamp(issued.Certificate.NotBefore);
             status["notAfter"] = KubeObjects.Timestamp(issued.Certificate.NotAfter);
             status["renewalTime"] = KubeObjects.Timestamp(issued.Certificate.NotBefore + ((issued.Certificate.NotAfter - issued.Certificate.NotBefore) * 2 / 3));
-            Conditions.Remove(o, CertManagerNames.Issuing);
+            // A renewal requested while this one was under way stays requested.
+            if (Conditions.Find(o, CertManagerNames.Issuing)?.ToJsonString() == seenIssuing)
+            {
+                Conditions.Remove(o, CertManagerNames.Issuing);
+            }
+
             Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, KubeObjects.Generation(certificate));
         }, ensureStatus: true);
     }

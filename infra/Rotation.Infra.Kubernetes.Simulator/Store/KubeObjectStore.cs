@@ -172,7 +172,9 @@ public sealed class KubeObjectStore
     }
 
     /// <summary>Deletes and returns the object; deleting a namespace deletes everything in it.</summary>
-    public JsonObject Delete(ResourceKind kind, string? @namespace, string name, bool dryRun = false)
+    /// <param name="expectedResourceVersion">A DeleteOptions precondition: Conflict unless the object is at this version.</param>
+    /// <param name="expectedUid">A DeleteOptions precondition: Conflict unless the object has this uid.</param>
+    public JsonObject Delete(ResourceKind kind, string? @namespace, string name, bool dryRun = false, string? expectedResourceVersion = null, string? expectedUid = null)
     {
         var changes = new List<ObjectChangedEventArgs>();
         JsonObject deleted;
@@ -182,6 +184,12 @@ public sealed class KubeObjectStore
             if (!_objects[kind].TryGetValue(key, out var current))
             {
                 throw KubeApiException.NotFound(kind, name);
+            }
+
+            if ((expectedResourceVersion is not null && expectedResourceVersion != KubeObjects.ResourceVersion(current))
+                || (expectedUid is not null && expectedUid != KubeObjects.StringAt(current, "metadata", "uid")))
+            {
+                throw new KubeApiException(409, "Conflict", $"Operation cannot be fulfilled on {kind} \"{name}\": the precondition (resourceVersion or uid) does not match the object", kind, name);
             }
 
             deleted = (JsonObject)current.DeepClone();

@@ -1,13 +1,17 @@
 namespace Rotation.Infra.Kubernetes.Simulator.Store;
 
-/// <summary>One served resource type: where it lives in the URL space and what kind its objects carry.</summary>
+/// <summary>
+/// One served resource type: where it lives in the URL space and what kind its objects carry.
+/// <see cref="DeleteReturnsObject"/>: DELETE answers with the deleted object (pods, custom resources) rather than a Status.
+/// </summary>
 public sealed record ResourceKind(
     string Group,
     string Version,
     string Plural,
     string Kind,
     bool Namespaced,
-    bool HasStatusSubresource)
+    bool HasStatusSubresource,
+    bool DeleteReturnsObject = false)
 {
     /// <summary>"v1" for the core group, "group/version" otherwise.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";

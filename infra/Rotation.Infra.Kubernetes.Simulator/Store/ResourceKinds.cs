@@ -6,14 +6,14 @@ public static class ResourceKinds
     public static readonly ResourceKind Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false, HasStatusSubresource: true);
     public static readonly ResourceKind Secrets = new("", "v1", "secrets", "Secret", Namespaced: true, HasStatusSubresource: false);
     public static readonly ResourceKind ConfigMaps = new("", "v1", "configmaps", "ConfigMap", Namespaced: true, HasStatusSubresource: false);
-    public static readonly ResourceKind Pods = new("", "v1", "pods", "Pod", Namespaced: true, HasStatusSubresource: true);
+    public static readonly ResourceKind Pods = new("", "v1", "pods", "Pod", Namespaced: true, HasStatusSubresource: true, DeleteReturnsObject: true);
     public static readonly ResourceKind Deployments = new("apps", "v1", "deployments", "Deployment", Namespaced: true, HasStatusSubresource: true);
     public static readonly ResourceKind StatefulSets = new("apps", "v1", "statefulsets", "StatefulSet", Namespaced: true, HasStatusSubresource: true);
     public static readonly ResourceKind DaemonSets = new("apps", "v1", "daemonsets", "DaemonSet", Namespaced: true, HasStatusSubresource: true);
-    public static readonly ResourceKind Certificates = new("cert-manager.io", "v1", "certificates", "Certificate", Namespaced: true, HasStatusSubresource: true);
-    public static readonly ResourceKind Issuers = new("cert-manager.io", "v1", "issuers", "Issuer", Namespaced: true, HasStatusSubresource: true);
-    public static readonly ResourceKind ClusterIssuers = new("cert-manager.io", "v1", "clusterissuers", "ClusterIssuer", Namespaced: false, HasStatusSubresource: true);
-    public static readonly ResourceKind Bundles = new("trust.cert-manager.io", "v1alpha1", "bundles", "Bundle", Namespaced: false, HasStatusSubresource: true);
+    public static readonly ResourceKind Certificates = new("cert-manager.io", "v1", "certificates", "Certificate", Namespaced: true, HasStatusSubresource: true, DeleteReturnsObject: true);
+    public static readonly ResourceKind Issuers = new("cert-manager.io", "v1", "issuers", "Issuer", Namespaced: true, HasStatusSubresource: true, DeleteReturnsObject: true);
+    public static readonly ResourceKind ClusterIssuers = new("cert-manager.io", "v1", "clusterissuers", "ClusterIssuer", Namespaced: false, HasStatusSubresource: true, DeleteReturnsObject: true);
+    public static readonly ResourceKind Bundles = new("trust.cert-manager.io", "v1alpha1", "bundles", "Bundle", Namespaced: false, HasStatusSubresource: true, DeleteReturnsObject: true);
 
     public static IReadOnlyList<ResourceKind> All { get; } =
     [

@@ -4,14 +4,14 @@ using Rotation.Infra.Kubernetes.Simulator.Store;
 namespace Rotation.Infra.Kubernetes.Simulator;
 
 /// <summary>An API server with every simulated controller running against it: one cluster for a drill or a test.</summary>
-public sealed class SimulatedCluster : IAsyncDisposable
+public sealed class SimulatedKubeCluster : IAsyncDisposable
 {
-    public SimulatedCluster(SimulatedClusterOptions? options = null)
+    public SimulatedKubeCluster(SimulatedKubeClusterOptions? options = null)
     {
-        var o = options ?? new SimulatedClusterOptions();
+        var o = options ?? new SimulatedKubeClusterOptions();
         Server = new SimulatedKubeApiServer(new SimulatedKubeApiServerOptions { TimeProvider = o.TimeProvider, BearerToken = o.BearerToken });
         var controllerOptions = new MeshControllerOptions { PropagationDelay = o.PropagationDelay, TimeProvider = o.TimeProvider };
-        Deployments = new DeploymentController(Store, new MeshControllerOptions { PropagationDelay = o.RolloutDelay ?? o.PropagationDelay, TimeProvider = o.TimeProvider });
+        Workloads = new WorkloadController(Store, new MeshControllerOptions { PropagationDelay = o.RolloutDelay ?? o.PropagationDelay, TimeProvider = o.TimeProvider });
         Istio = new IstioController(Store, controllerOptions);
         Linkerd = new LinkerdController(Store, controllerOptions);
         CertManager = new CertManagerController(Store, controllerOptions);
@@ -23,7 +23,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
 
     public KubeObjectStore Store => Server.Store;
 
-    public DeploymentController Deployments { get; }
+    public WorkloadController Workloads { get; }
 
     public IstioController Istio { get; }
 
@@ -35,7 +35,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
 
     public ClusterTrustView Trust { get; }
 
-    public IReadOnlyList<SimulatedMeshController> Controllers => [Deployments, Istio, Linkerd, CertManager, TrustManager];
+    public IReadOnlyList<SimulatedMeshController> Controllers => [Workloads, Istio, Linkerd, CertManager, TrustManager];
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

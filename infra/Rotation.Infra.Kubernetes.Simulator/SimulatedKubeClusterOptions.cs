@@ -1,6 +1,6 @@
 namespace Rotation.Infra.Kubernetes.Simulator;
 
-public sealed class SimulatedClusterOptions
+public sealed class SimulatedKubeClusterOptions
 {
     /// <summary>The clock for object timestamps, certificate validity and controller delays.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -1,0 +1,121 @@
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Rotation.Core.Pki;
+using Rotation.Infra.Kubernetes.Simulator.Controllers;
+using Rotation.Infra.Kubernetes.Simulator.Seeding;
+using Rotation.Infra.Kubernetes.Simulator.Store;
+using Rotation.Testing;
+
+namespace Rotation.Infra.Kubernetes.Simulator.Tests;
+
+public sealed class CertManagerControllerTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(50);
+
+    private static async Task<JsonElement> CertificateAsync(k8s.Kubernetes client, string ns, string name) =>
+        (JsonElement)await client.GetNamespacedCustomObjectAsync("cert-manager.io", "v1", ns, "certificates", name);
+
+    private static string? Condition(JsonElement certificate, string type) =>
+        certificate.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
+            ? conditions.EnumerateArray().Where(c => c.GetProperty("type").GetString() == type).Select(c => c.GetProperty("status").GetString()).FirstOrDefault()
+            : null;
+
+    private static long Revision(JsonElement certificate) =>
+        certificate.TryGetProperty("status", out var status) && status.TryGetProperty("revision", out var revision) ? revision.GetInt64() : 0;
+
+    [Fact]
+    public async Task Issues_from_the_ca_secret_and_reissues_only_when_renewal_is_triggered()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        var b = TestPki.Hierarchy(Now, name: "B");
+        h.Server.Store.PutCaSecret(CertManagerNames.Namespace, "mesh-ca", a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        h.Server.Store.PutCaIssuer(null, "mesh-ca", "mesh-ca");
+        h.Server.Store.PutCertificate("apps", "web", "web-tls", "mesh-ca", "ClusterIssuer", ["web.apps.svc"]);
+        await using var certManager = new CertManagerController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+
+        certManager.Start();
+        await Eventually.TrueAsync(async () => Condition(await CertificateAsync(h.Client, "apps", "web"), "Ready") == "True", "web Ready");
+
+        var secret = await h.Client.ReadNamespacedSecretAsync("web-tls", "apps");
+        var chain = Pem.ReadCertificates(Encoding.UTF8.GetString(secret.Data["tls.crt"]));
+        var leaf = chain[0];
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        Assert.True(leaf.IsSignedBy(a.Intermediate.Certificate));
+        Assert.Equal([a.Intermediate.Certificate, a.Root.Certificate], chain.Skip(1));
+        Assert.Contains("web.apps.svc", leaf.DnsNames);
+        Assert.False(leaf.IsCa);
+        Assert.True(PrivateKey.FromPem(Encoding.UTF8.GetString(secret.Data["tls.key"])).Matches(leaf));
+        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", Encoding.UTF8.GetString(secret.Data["tls.key"]), StringComparison.Ordinal);
+        Assert.Equal(a.Root.Certificate, Assert.Single(Pem.ReadCertificates(Encoding.UTF8.GetString(secret.Data["ca.crt"]))));
+        Assert.Equal("web", secret.Metadata.Annotations[CertManagerNames.CertificateNameAnnotation]);
+        Assert.Equal(1, Revision(await CertificateAsync(h.Client, "apps", "web")));
+
+        // Swapping the CA secret does not re-issue by itself.
+        var passes = certManager.Passes;
+        h.Server.Store.PutCaSecret(CertManagerNames.Namespace, "mesh-ca", b.Intermediate, [b.Root.Certificate], [a.Root.Certificate, b.Root.Certificate]);
+        await Eventually.TrueAsync(() => certManager.Passes > passes, "a cert-manager pass after the CA change");
+        await Task.Delay(Delay * 3);
+        await Eventually.TrueAsync(() => !certManager.IsWaitingToPropagate, "cert-manager settled");
+        Assert.Equal(secret.Data["tls.crt"], (await h.Client.ReadNamespacedSecretAsync("web-tls", "apps")).Data["tls.crt"]);
+
+        // What `cmctl renew` does: Issuing=True on the status subresource.
+        var renew = new V1Patch("""{"status":{"conditions":[{"type":"Issuing","status":"True","reason":"ManuallyTriggered","message":"Certificate re-issuance manually triggered"}]}}""", V1Patch.PatchType.MergePatch);
+        await h.Client.PatchNamespacedCustomObjectStatusAsync(renew, "cert-manager.io", "v1", "apps", "certificates", "web");
+        await Eventually.TrueAsync(async () => Revision(await CertificateAsync(h.Client, "apps", "web")) == 2, "revision 2");
+
+        var renewed = await CertificateAsync(h.Client, "apps", "web");
+        Assert.Null(Condition(renewed, "Issuing"));
+        Assert.Equal("True", Condition(renewed, "Ready"));
+        var reissued = await h.Client.ReadNamespacedSecretAsync("web-tls", "apps");
+        Assert.True(Pem.ReadCertificates(Encoding.UTF8.GetString(reissued.Data["tls.crt"]))[0].IsSignedBy(b.Intermediate.Certificate));
+        Assert.Equal(2, Pem.ReadCertificates(Encoding.UTF8.GetString(reissued.Data["ca.crt"])).Count);
+        Assert.Equal(2, certManager.Issuances);
+        Assert.Null(certManager.LastError);
+    }
+
+    [Fact]
+    public async Task Ca_certificates_are_issued_as_intermediates_and_switching_issuer_reissues()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        h.Server.Store.PutCaSecret("linkerd", "trust-anchor", a.Root, [], [a.Root.Certificate]);
+        h.Server.Store.PutCaIssuer("linkerd", "trust-anchor", "trust-anchor");
+        h.Server.Store.PutCaSecret("linkerd", "other-anchor", a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        h.Server.Store.PutCaIssuer("linkerd", "other-anchor", "other-anchor");
+        h.Server.Store.PutCertificate("linkerd", "linkerd-identity-issuer", "linkerd-identity-issuer", "trust-anchor", isCa: true, duration: "48h0m0s");
+        await using var certManager = new CertManagerController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+        certManager.Start();
+
+        await Eventually.TrueAsync(() => h.Server.Store.TryGet(ResourceKinds.Secrets, "linkerd", "linkerd-identity-issuer") is not null, "issuer secret");
+        var issued = Pem.ReadCertificates(KubeObjects.SecretText(h.Server.Store.Get(ResourceKinds.Secrets, "linkerd", "linkerd-identity-issuer"), "tls.crt")!)[0];
+        Assert.True(issued.IsCa);
+        Assert.True(issued.IsSignedBy(a.Root.Certificate));
+        Assert.Equal(TimeSpan.FromHours(48), issued.Lifetime);
+
+        var switchIssuer = new V1Patch("""{"spec":{"issuerRef":{"name":"other-anchor"}}}""", V1Patch.PatchType.MergePatch);
+        await h.Client.PatchNamespacedCustomObjectAsync(switchIssuer, "cert-manager.io", "v1", "linkerd", "certificates", "linkerd-identity-issuer");
+        await Eventually.TrueAsync(
+            () => Pem.ReadCertificates(KubeObjects.SecretText(h.Server.Store.Get(ResourceKinds.Secrets, "linkerd", "linkerd-identity-issuer"), "tls.crt")!)[0].IsSignedBy(a.Intermediate.Certificate),
+            "re-issued by the new issuer");
+    }
+
+    [Fact]
+    public async Task An_issuer_without_its_secret_is_not_ready_and_its_certificates_wait()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        h.Server.Store.PutCaIssuer("apps", "ca", "missing-secret");
+        h.Server.Store.PutCertificate("apps", "web", "web-tls", "ca");
+        await using var certManager = new CertManagerController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+        certManager.Start();
+
+        await Eventually.TrueAsync(async () => Condition(await CertificateAsync(h.Client, "apps", "web"), "Ready") == "False", "web not ready");
+
+        var issuer = (JsonElement)await h.Client.GetNamespacedCustomObjectAsync("cert-manager.io", "v1", "apps", "issuers", "ca");
+        Assert.Equal("False", Condition(issuer, "Ready"));
+        Assert.Null(h.Server.Store.TryGet(ResourceKinds.Secrets, "apps", "web-tls"));
+    }
+}
