@@ -16,7 +16,7 @@ public sealed class SimCluster : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new("rotation-k8s");
 
-    private SimCluster(string name, SimulatedKubeApiServer server, KubernetesAdapterOptions options, SimulatedCluster? mesh)
+    private SimCluster(string name, SimulatedKubeApiServer server, KubernetesAdapterOptions options, SimulatedKubeCluster? mesh)
     {
         Name = name;
         Server = server;
@@ -25,7 +25,7 @@ public sealed class SimCluster : IAsyncDisposable
     }
 
     /// <summary>The simulated mesh controllers (istiod, Linkerd, cert-manager, trust-manager, rollouts), when started with them.</summary>
-    public SimulatedCluster? Mesh { get; }
+    public SimulatedKubeCluster? Mesh { get; }
 
     public string Name { get; }
     public SimulatedKubeApiServer Server { get; }
@@ -53,11 +53,11 @@ public sealed class SimCluster : IAsyncDisposable
 
     public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false)
     {
-        SimulatedCluster? mesh = null;
+        SimulatedKubeCluster? mesh = null;
         SimulatedKubeApiServer server;
         if (controllers)
         {
-            mesh = new SimulatedCluster(new SimulatedClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30) });
+            mesh = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30) });
             await mesh.StartAsync();
             server = mesh.Server;
         }
