@@ -67,7 +67,7 @@ public sealed class ClusterConnectionFactory
         return new KubernetesClientConfiguration
         {
             Host = server.ToString(),
-            SslCaCerts = cas,
+            SslCaCerts = cas.Count > 0 ? cas : null,
             TokenProvider = new EntraTokenProvider(credential, _aksOptions.ApiServerScope),
         };
     }
