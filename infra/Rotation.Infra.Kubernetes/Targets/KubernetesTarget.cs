@@ -97,4 +97,23 @@ public abstract class KubernetesTarget : IRotationTarget
     }
 
     protected PreflightReport Report(params PreflightCheck[] checks) => new(Name, checks);
+
+    /// <summary>The images a Deployment runs: the mesh version an operator wants to see in a check.</summary>
+    protected static string ImagesOf(V1Deployment deployment) =>
+        string.Join(", ", deployment.Spec?.Template?.Spec?.Containers?.Select(c => c.Image).Where(i => !string.IsNullOrEmpty(i)) ?? []) is { Length: > 0 } images ? images : "an unknown image";
+
+    /// <summary>Sets <paramref name="data"/> on the secret and stamps it as Rotation's, recording fingerprints (never keys) of what it held.</summary>
+    protected static V1Secret StampSecret(V1Secret secret, RotationWriteContext context, string previous, IReadOnlyDictionary<string, string> data)
+    {
+        secret.Metadata ??= new V1ObjectMeta();
+        ManagedMetadata.Stamp(secret.Metadata, context, previous);
+        secret.Data ??= new Dictionary<string, byte[]>();
+        foreach (var (key, value) in data)
+            secret.Data[key] = Bytes(value);
+        return secret;
+    }
+
+    /// <summary>"issuer=…;roots=…": what an issuer secret held, as short fingerprints.</summary>
+    protected static string IssuerSummary(V1Secret secret, string issuerKey, string rootsKey) =>
+        string.Join(";", PemText.Summary("issuer", Text(secret, issuerKey)), PemText.Summary("roots", Text(secret, rootsKey)));
 }

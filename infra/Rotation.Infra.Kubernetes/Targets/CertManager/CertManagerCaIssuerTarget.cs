@@ -245,14 +245,6 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
             ?? throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {IssuerLabel} is not a CA issuer (no spec.ca.secretName)");
     }
 
-    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data)
-    {
-        var previous = string.Join(";", PemText.Summary("issuer", Text(secret, "tls.crt")), PemText.Summary("roots", Text(secret, "ca.crt")));
-        secret.Metadata ??= new V1ObjectMeta();
-        ManagedMetadata.Stamp(secret.Metadata, context, previous);
-        secret.Data ??= new Dictionary<string, byte[]>();
-        foreach (var (key, value) in data)
-            secret.Data[key] = Bytes(value);
-        return secret;
-    }
+    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data) =>
+        StampSecret(secret, context, IssuerSummary(secret, "tls.crt", "ca.crt"), data);
 }

@@ -50,6 +50,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             return Report(caCheck, new PreflightCheck("istiod", false, $"deployment {_options.Namespace}/{_options.IstiodDeployment} not found: set the target option istiodDeployment"));
 
         var multiRoot = HasMultiRoot(istiod);
+        var versionCheck = new PreflightCheck("version", true, $"istiod runs {ImagesOf(istiod)}");
         var multiRootCheck = kind == RotationKind.Root
             ? new PreflightCheck("multi-root", multiRoot, multiRoot
                 ? $"istiod runs with {MultiRootEnv}=true"
@@ -57,7 +58,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             : new PreflightCheck("multi-root", true, multiRoot
                 ? $"istiod runs with {MultiRootEnv}=true: it reloads the new intermediate in place"
                 : $"istiod runs without {MultiRootEnv}: Rotation restarts istiod to load the new intermediate");
-        return Report(caCheck, multiRootCheck);
+        return Report(caCheck, versionCheck, multiRootCheck);
     }
 
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
@@ -157,16 +158,11 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
 
     private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data, bool restartIstiod)
     {
-        var previous = string.Join(";", PemText.Summary("issuer", Text(secret, CaCert)), PemText.Summary("roots", Text(secret, RootCert)));
-        secret.Metadata ??= new V1ObjectMeta();
-        ManagedMetadata.Stamp(secret.Metadata, context, previous);
+        StampSecret(secret, context, IssuerSummary(secret, CaCert, RootCert), data);
         if (restartIstiod)
             secret.Metadata.Annotations[IstiodRestartAnnotation] = ManagedMetadata.RestartMarker(context);
         else
             secret.Metadata.Annotations.Remove(IstiodRestartAnnotation);
-        secret.Data ??= new Dictionary<string, byte[]>();
-        foreach (var (key, value) in data)
-            secret.Data[key] = Bytes(value);
         return secret;
     }
 

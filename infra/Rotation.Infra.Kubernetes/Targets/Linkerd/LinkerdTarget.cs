@@ -45,7 +45,12 @@ public sealed class LinkerdTarget : KubernetesTarget
         var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
         var secret = await ReadSecretAsync(_options.Namespace, _options.IssuerSecret, cancellationToken);
         var hasIssuer = Text(secret, "tls.crt") is not null && Text(secret, "tls.key") is not null;
+        var identity = await GuardAsync($"reading deployment {_options.Namespace}/linkerd-identity",
+            () => OrNullAsync(Client.AppsV1.ReadNamespacedDeploymentAsync("linkerd-identity", _options.Namespace, cancellationToken: cancellationToken)), cancellationToken);
         return Report(
+            new PreflightCheck("version", true, identity is null
+                ? $"deployment {_options.Namespace}/linkerd-identity not found: version unknown"
+                : $"linkerd-identity runs {ImagesOf(identity)}"),
             new PreflightCheck("trust roots", map is not null, map is not null
                 ? $"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} found"
                 : $"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} not found: install Linkerd with an external trust anchor (identity.externalCA) or set option trustRootsConfigMap"),
@@ -166,16 +171,8 @@ public sealed class LinkerdTarget : KubernetesTarget
             return map;
         }, cancellationToken);
 
-    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data)
-    {
-        var previous = string.Join(";", PemText.Summary("issuer", Text(secret, "tls.crt")), PemText.Summary("roots", Text(secret, "ca.crt")));
-        secret.Metadata ??= new V1ObjectMeta();
-        ManagedMetadata.Stamp(secret.Metadata, context, previous);
-        secret.Data ??= new Dictionary<string, byte[]>();
-        foreach (var (key, value) in data)
-            secret.Data[key] = Bytes(value);
-        return secret;
-    }
+    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data) =>
+        StampSecret(secret, context, IssuerSummary(secret, "tls.crt", "ca.crt"), data);
 
     /// <summary>The control plane first (its identity controller and injector must serve the new anchors), then opted-in namespaces.</summary>
     private async Task RestartMeshAsync(RotationWriteContext context, CancellationToken cancellationToken)
