@@ -1,2 +1,3 @@
-// Placeholder until the command tree lands.
-return 0;
+using Rotation.Cli;
+
+return await CliApp.RunAsync(args, CliContext.FromProcess());

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Rotation.Cli.Output;
+using Rotation.Cli.Parsing;
+using Rotation.Core.Pki;
+using Spectre.Console;
+
+namespace Rotation.Cli.Commands;
+
+/// <summary>rotation init: a new trust domain with a root and an issuing intermediate.</summary>
+internal static class InitCommand
+{
+    public static Command Create(CliContext context, Option<string?> home)
+    {
+        var domain = CliOptions.Domain(required: true);
+        var key = CliOptions.Key();
+        var rootValidity = CliOptions.Duration("--root-validity", "Validity of the root CA", "10y");
+        var intermediateValidity = CliOptions.Duration("--intermediate-validity", "Validity of the intermediate CA", "1y");
+        var command = new Command("init", "Create a trust domain: a root CA and an intermediate CA that issues")
+        {
+            domain, key, rootValidity.Option, intermediateValidity.Option,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var services = CliServices.OpenOrCreate(context, parseResult.GetValue(home));
+            var algorithm = parseResult.GetValue(key) ?? KeyAlgorithm.EcdsaP256;
+            var inventory = await services.Authorities.InitAsync(
+                parseResult.GetValue(domain)!,
+                algorithm,
+                rootValidity.ValueOf(parseResult),
+                intermediateValidity.ValueOf(parseResult),
+                cancellationToken);
+
+            var rows = await services.Authorities.InventoryAsync(inventory.Domain, cancellationToken: cancellationToken);
+            var console = Consoles.For(context);
+            console.MarkupLineInterpolated($"Created trust domain [bold]{inventory.Domain}[/] ({algorithm.ToName()}) in {services.Home}");
+            InventoryTable.Render(console, rows);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Rotation.Cli.Output;
+using Rotation.Cli.Parsing;
+using Rotation.Core.Authorities;
+using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
+using Spectre.Console;
+
+namespace Rotation.Cli.Commands;
+
+/// <summary>rotation rotate root|intermediate: start a rotation and drive it as far as it can go now.</summary>
+internal static class RotateCommand
+{
+    public static Command Create(CliContext context, Option<string?> home) =>
+        new("rotate", "Rotate a trust domain's root or intermediate CA, phase by phase")
+        {
+            Kind(context, home, RotationKind.Root, "root", "Rotate the root (and its intermediate): new trust everywhere first, old trust removed last"),
+            Kind(context, home, RotationKind.Intermediate, "intermediate", "Rotate the issuing intermediate under the current root"),
+        };
+
+    private static Command Kind(CliContext context, Option<string?> home, RotationKind kind, string name, string description)
+    {
+        var domain = CliOptions.Domain();
+        var approveEach = new Option<bool>("--approve-each-phase") { Description = "Stop before every phase until 'rotation approve' (default: only the point of no return)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the phases and targets; change nothing" };
+        var wait = RotationOptions.Wait();
+        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
+            var policy = new RotationPolicy();
+            if (parseResult.GetValue(approveEach))
+            {
+                policy = policy.ApprovingEachPhase(kind);
+            }
+
+            if (parseResult.GetValue(dryRun))
+            {
+                RenderPreview(Consoles.For(context), await services.Rotations.PreviewAsync(trustDomain.Name, kind, policy, cancellationToken));
+                return ExitCodes.Ok;
+            }
+
+            var record = await services.Rotations.StartAsync(trustDomain.Name, kind, policy, context.User, cancellationToken);
+            Consoles.For(context).MarkupLineInterpolated($"Started [bold]{record.Id}[/]: {name} rotation of {record.Domain}.");
+            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), cancellationToken);
+        });
+        return command;
+    }
+
+    private static void RenderPreview(IAnsiConsole console, RotationPlanPreview preview)
+    {
+        console.MarkupLineInterpolated($"Dry run: {preview.Kind.ToString().ToLowerInvariant()} rotation of [bold]{preview.Domain}[/] over {preview.Targets.Count} target(s); nothing was changed.");
+        var phases = new Table().AddColumns("#", "Phase", "What it does", "Approval");
+        for (var i = 0; i < preview.Phases.Count; i++)
+        {
+            var phase = preview.Phases[i];
+            phases.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), phase.Phase.ToString(), Markup.Escape(phase.Writes), phase.NeedsApproval ? "required" : string.Empty);
+        }
+
+        console.Write(phases);
+        foreach (var target in preview.Targets)
+        {
+            console.MarkupLineInterpolated($"target {target}");
+        }
+    }
+}

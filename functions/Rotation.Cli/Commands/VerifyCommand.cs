@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Rotation.Cli.Parsing;
+using Rotation.Core.Authorities;
+using Rotation.Core.Pki;
+
+namespace Rotation.Cli.Commands;
+
+/// <summary>rotation verify: does this chain verify against this bundle, at this time, for this TLS role? Exit 0 or 1.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var chain = CliOptions.RequiredPath("--chain", "PEM file: the leaf first, then any intermediates", "FILE");
+        var bundle = CliOptions.RequiredPath("--bundle", "PEM file of trust anchors", "FILE");
+        var at = CliOptions.At("Verify as of this instant (ISO 8601; default now)");
+        var purpose = new Option<TlsPurpose?>("--purpose")
+        {
+            Description = "The TLS role the leaf must be fit for: client, server or any (default any)",
+            HelpName = "PURPOSE",
+            CustomParser = ParsePurpose,
+        };
+        var command = new Command("verify", "Verify a certificate chain against a trust bundle") { chain, bundle, at, purpose };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var result = await VerifyService.VerifyFilesAsync(
+                parseResult.GetValue(chain)!,
+                parseResult.GetValue(bundle)!,
+                parseResult.GetValue(at) ?? context.Time.GetUtcNow(),
+                parseResult.GetValue(purpose) ?? TlsPurpose.Any,
+                cancellationToken);
+            if (!result.IsValid)
+            {
+                context.Error.WriteLine($"error: chain is not valid ({result.Status}): {result.Reason.ReplaceLineEndings(" ")}");
+                return ExitCodes.Error;
+            }
+
+            context.Output.WriteLine($"valid: {result.Chain[0].Subject} chains to {result.TrustAnchor!.Subject} (sha256 {result.TrustAnchor.Sha256})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static TlsPurpose? ParsePurpose(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        switch (text.ToLowerInvariant())
+        {
+            case "client":
+                return TlsPurpose.Client;
+            case "server":
+                return TlsPurpose.Server;
+            case "any":
+                return TlsPurpose.Any;
+            default:
+                result.AddError($"--purpose: unknown purpose '{text}': use client, server or any");
+                return null;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+
+namespace Rotation.Cli;
+
+/// <summary>
+/// What a command may touch of its process: output, error, environment and clock. Tests run the real command
+/// tree in-process with their own writers, environment and fake clock, without touching process-wide state.
+/// </summary>
+public sealed class CliContext
+{
+    public const string HomeVariable = "ROTATION_HOME";
+    public const string PassphraseVariable = "ROTATION_VAULT_PASSPHRASE";
+    public const string DefaultHome = ".rotation";
+
+    public CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
+    {
+        Output = output;
+        Error = error;
+        Environment = environment;
+        Time = time;
+    }
+
+    public TextWriter Output { get; }
+    public TextWriter Error { get; }
+    public Func<string, string?> Environment { get; }
+    public TimeProvider Time { get; }
+
+    /// <summary>Whether Output is a terminal that can take colour (false when redirected or under test).</summary>
+    public bool OutputIsTerminal { get; init; }
+
+    /// <summary>Replaces the registered clusters as the targets of rotations (tests, the drill's simulated estate).</summary>
+    public ITargetResolver? Targets { get; init; }
+
+    /// <summary>Adapters by target kind ("istio", ...) for registered clusters.</summary>
+    public IReadOnlyDictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>> TargetFactories { get; init; } =
+        new Dictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>>();
+
+    /// <summary>Who asked, for approvals and the audit trail.</summary>
+    public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";
+
+    public static CliContext FromProcess() =>
+        new(Console.Out, Console.Error, System.Environment.GetEnvironmentVariable, TimeProvider.System)
+        {
+            OutputIsTerminal = !Console.IsOutputRedirected,
+        };
+
+    /// <summary>--home, else ROTATION_HOME, else ./.rotation.</summary>
+    public string ResolveHome(string? option)
+    {
+        var home = !string.IsNullOrWhiteSpace(option) ? option
+            : Environment(HomeVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : DefaultHome;
+        return Path.GetFullPath(home);
+    }
+}

@@ -1,0 +1,16 @@
+namespace Rotation.Cli;
+
+/// <summary>The process exit codes scripts and pipelines can rely on.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The command failed, or (verify) the chain is not valid.</summary>
+    public const int Error = 1;
+
+    /// <summary>The command line itself is wrong: unknown command or option, missing or malformed value.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Refused because the step would break a handshake somewhere (UnsafeStepException).</summary>
+    public const int Unsafe = 3;
+}

@@ -1,0 +1,27 @@
+using Spectre.Console;
+
+namespace Rotation.Cli.Output;
+
+/// <summary>Spectre consoles over the context's writer: colour on a terminal, plain text when redirected or under test.</summary>
+public static class Consoles
+{
+    // Redirected output has no terminal width; a wide fixed width keeps table rows on one line for grep and diff.
+    private const int RedirectedWidth = 250;
+
+    public static IAnsiConsole For(CliContext context)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(context.Output),
+            Ansi = context.OutputIsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = context.OutputIsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (!context.OutputIsTerminal)
+        {
+            console.Profile.Width = RedirectedWidth;
+        }
+
+        return console;
+    }
+}

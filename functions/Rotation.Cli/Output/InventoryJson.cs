@@ -1,0 +1,43 @@
+using System.Xml;
+using Rotation.Core.Authorities;
+
+namespace Rotation.Cli.Output;
+
+/// <summary>The inventory as `--json` prints it; a stable contract for scripts.</summary>
+public static class InventoryJson
+{
+    public static void Write(TextWriter output, IReadOnlyList<CaInventoryRow> rows) =>
+        CliJson.Write(output, rows.Select(ToItem).ToList());
+
+    private static Item ToItem(CaInventoryRow row) => new(
+        row.Domain,
+        row.Id,
+        row.Role.ToString().ToLowerInvariant(),
+        row.Status.ToString().ToLowerInvariant(),
+        row.Subject,
+        row.Issuer,
+        row.NotBefore,
+        row.NotAfter,
+        XmlConvert.ToString(row.TimeLeft),
+        Math.Round(row.LifetimeLeftPercent, 2),
+        ExpiryEvents.StateName(row.ExpiryState),
+        row.RotationDue,
+        row.Sha256,
+        row.KeyAlgorithm);
+
+    private sealed record Item(
+        string Domain,
+        string Id,
+        string Role,
+        string Status,
+        string Subject,
+        string Issuer,
+        DateTimeOffset NotBefore,
+        DateTimeOffset NotAfter,
+        string TimeLeft,
+        double LifetimeLeftPercent,
+        string ExpiryState,
+        bool RotationDue,
+        string Sha256,
+        string KeyAlgorithm);
+}

@@ -1,0 +1,76 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Pki;
+
+namespace Rotation.Core.Authorities;
+
+public sealed partial class CaService
+{
+    private const int MaxCommonNameLength = 64;
+
+    /// <summary>
+    /// Issues a workload leaf for <paramref name="spiffeId"/> from the active intermediate, for smoke tests and
+    /// workloads outside the mesh. Everything is checked and the issuer key loaded before a file is written.
+    /// </summary>
+    public async Task<LeafFiles> IssueLeafAsync(
+        string? domain,
+        string spiffeId,
+        IReadOnlyList<string> dnsNames,
+        TimeSpan ttl,
+        string outputDirectory,
+        CancellationToken cancellationToken = default)
+    {
+        var trustDomain = await DomainSelection.ResolveAsync(_store, domain, cancellationToken);
+        SpiffeIds.Validate(spiffeId, trustDomain.Name);
+        foreach (var dnsName in dnsNames)
+        {
+            ValidateDnsName(dnsName);
+        }
+
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new DomainException($"leaf TTL must be positive, not {ttl}: use a duration such as 24h");
+        }
+
+        var inventory = await LoadInventoryAsync(trustDomain.Name, cancellationToken);
+        var intermediate = inventory.ActiveIntermediate;
+        var now = TruncateToSeconds(_time.GetUtcNow());
+        if (now + ttl > intermediate.NotAfter)
+        {
+            throw new DomainException($"a leaf valid for {ttl} would outlive the issuing intermediate '{intermediate.Id}' (expires {intermediate.NotAfter:u}): use a shorter --ttl or rotate the intermediate");
+        }
+
+        var issuerKey = await _vault.LoadAsync(intermediate.Key, cancellationToken);
+        var leafKey = PrivateKey.Generate(trustDomain.KeyAlgorithm);
+        var leaf = CertificateFactory.IssueLeaf(
+            new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={trustDomain.Name}", now, now + ttl, dnsNames, [spiffeId]),
+            leafKey,
+            CertificateWithKey.Create(intermediate.Certificate, issuerKey));
+
+        var files = LeafFiles.In(outputDirectory);
+        await OutputFiles.WriteSecretAsync(files.Key, leafKey.ToPkcs8Pem(), cancellationToken);
+        await OutputFiles.WritePublicAsync(files.Cert, leaf.ToPem(), cancellationToken);
+        await OutputFiles.WritePublicAsync(files.Chain, Pem.WriteCertificates([leaf, intermediate.Certificate]), cancellationToken);
+        await OutputFiles.WritePublicAsync(files.Bundle, TrustBundleOf(inventory).ToPem(), cancellationToken);
+        return files;
+    }
+
+    private static string CommonNameFor(string spiffeId, IReadOnlyList<string> dnsNames)
+    {
+        var name = dnsNames.Count > 0 ? dnsNames[0] : spiffeId[(spiffeId.LastIndexOf('/') + 1)..];
+        return name.Length <= MaxCommonNameLength ? name : name[..MaxCommonNameLength];
+    }
+
+    private static void ValidateDnsName(string dnsName)
+    {
+        // A leading "*." wildcard is a legal SAN; the rest must be a DNS-like name.
+        var name = dnsName.StartsWith("*.", StringComparison.Ordinal) ? dnsName[2..] : dnsName;
+        try
+        {
+            TrustDomainNames.Validate(name.ToLowerInvariant());
+        }
+        catch (DomainException)
+        {
+            throw new DomainException($"invalid DNS name '{dnsName}': use letters, digits, '-' and dots, e.g. web.default.svc");
+        }
+    }
+}
