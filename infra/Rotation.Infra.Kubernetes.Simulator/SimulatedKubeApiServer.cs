@@ -153,7 +153,16 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         var fault = Faults.Take(request);
         if (fault is not null && fault.Delay > TimeSpan.Zero)
         {
-            await Task.Delay(fault.Delay, context.RequestAborted);
+            try
+            {
+                await Task.Delay(fault.Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up while the fault held the answer back.
+                Requests.Add(new RecordedRequest(request, 0, fault + " (client gave up)", at));
+                return;
+            }
         }
 
         if (fault is { DropConnection: true })

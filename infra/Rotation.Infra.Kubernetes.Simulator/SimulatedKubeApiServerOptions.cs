@@ -8,6 +8,6 @@ public sealed class SimulatedKubeApiServerOptions
     /// <summary>When set, requests must carry "Authorization: Bearer {token}" or get 401.</summary>
     public string? BearerToken { get; set; }
 
-    /// <summary>How many paginated list snapshots to keep before old continue tokens expire (410).</summary>
-    public int ListSnapshotCapacity { get; set; } = 256;
+    /// <summary>How many unfinished paginated lists to keep before their continue tokens expire (410).</summary>
+    public int ListSnapshotCapacity { get; set; } = 64;
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
 using Rotation.Core.Pki;
 using Rotation.Infra.Kubernetes.Simulator.Controllers;
 using Rotation.Infra.Kubernetes.Simulator.Seeding;
@@ -117,5 +118,45 @@ public sealed class CertManagerControllerTests
         var issuer = (JsonElement)await h.Client.GetNamespacedCustomObjectAsync("cert-manager.io", "v1", "apps", "issuers", "ca");
         Assert.Equal("False", Condition(issuer, "Ready"));
         Assert.Null(h.Server.Store.TryGet(ResourceKinds.Secrets, "apps", "web-tls"));
+    }
+
+    [Fact]
+    public async Task Certificates_renew_by_themselves_when_their_renewal_time_comes_on_the_controllers_clock()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+        var store = new KubeObjectStore(clock);
+        var a = TestPki.Hierarchy(clock.GetUtcNow(), name: "A");
+        store.PutCaSecret("apps", "ca", a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        store.PutCaIssuer("apps", "ca", "ca");
+        store.PutCertificate("apps", "web", "web-tls", "ca", duration: "1h");
+        await using var certManager = new CertManagerController(store, new MeshControllerOptions { PropagationDelay = TimeSpan.FromSeconds(1), TimeProvider = clock });
+        long Revision() => KubeObjects.LongAt(store.Get(ResourceKinds.Certificates, "apps", "web")["status"]?["revision"]);
+        async Task AdvanceUntilAsync(Func<bool> condition, string what)
+        {
+            for (var i = 0; i < 200 && !condition(); i++)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(10);
+            }
+
+            Assert.True(condition(), what);
+        }
+
+        certManager.Start();
+        await AdvanceUntilAsync(() => Revision() == 1, "first issuance");
+        var first = KubeObjects.SecretText(store.Get(ResourceKinds.Secrets, "apps", "web-tls"), "tls.crt");
+        Assert.Equal(
+            KubeObjects.Timestamp(Pem.ReadCertificates(first!)[0].NotBefore + TimeSpan.FromMinutes(40)),
+            KubeObjects.StringAt(store.Get(ResourceKinds.Certificates, "apps", "web"), "status", "renewalTime"));
+
+        clock.Advance(TimeSpan.FromMinutes(38));
+        await Task.Delay(100);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await Task.Delay(100);
+        Assert.Equal(1, Revision());
+
+        await AdvanceUntilAsync(() => Revision() == 2, "renewal at two thirds of the lifetime");
+        Assert.NotEqual(first, KubeObjects.SecretText(store.Get(ResourceKinds.Secrets, "apps", "web-tls"), "tls.crt"));
+        Assert.Null(certManager.LastError);
     }
 }

@@ -53,6 +53,8 @@ public sealed class LinkerdControllerTests
         var pods = await h.Client.ListNamespacedPodAsync("shop", labelSelector: "app=web");
         Assert.All(pods.Items, p => Assert.Equal("enabled", p.Metadata.Annotations[LinkerdNames.InjectAnnotation]));
         Assert.All(pods.Items, p => Assert.Equal("Running", p.Status.Phase));
+        var meshed = await h.Client.ListPodForAllNamespacesAsync(labelSelector: LinkerdNames.ControlPlaneNamespaceLabel);
+        Assert.Equal(after.Keys.Order(StringComparer.Ordinal), meshed.Items.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal));
         var batch = Assert.Single((await h.Client.ListNamespacedPodAsync("shop", labelSelector: "app=batch")).Items);
         Assert.DoesNotContain(batch.Spec.Containers, c => c.Name == LinkerdNames.ProxyContainer);
         await Eventually.TrueAsync(

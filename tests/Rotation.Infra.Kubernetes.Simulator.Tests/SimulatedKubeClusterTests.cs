@@ -32,13 +32,41 @@ public sealed class SimulatedKubeClusterTests
             var trust = cluster.Trust.Of("shop");
             return trust.IstioRootCertPem == rootPem
                 && trust.LinkerdProxyTrustAnchorsByPod.Count == 1 && trust.LinkerdProxyTrustAnchorsByPod.Values.Single() == rootPem
-                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem;
-        }, "every mesh's trust in namespace shop");
+                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem
+                && cluster.Store.TryGet(Store.ResourceKinds.Secrets, "shop", "web-tls") is not null;
+        }, "every mesh's trust in namespace shop, and the web certificate");
 
         using var client = new k8s.Kubernetes(cluster.Server.CreateClientConfiguration());
         var secret = await client.ReadNamespacedSecretAsync("web-tls", "shop");
         Assert.True(Pem.ReadCertificates(System.Text.Encoding.UTF8.GetString(secret.Data["tls.crt"]))[0].IsSignedBy(a.Intermediate.Certificate));
         Assert.All(cluster.Controllers, c => Assert.Null(c.LastError));
         Assert.All(cluster.Controllers, c => Assert.True(c.IsRunning));
+    }
+
+    [Fact]
+    public async Task Istio_root_reaches_2000_namespaces_and_a_paginated_read_sees_all_of_them()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var cluster = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { PropagationDelay = TimeSpan.FromMilliseconds(20) });
+        await cluster.StartAsync();
+        cluster.Store.CreateNamespaces(2000, "tenant-");
+        var root = TestPki.Root(now);
+        cluster.Store.PutIstioCaCerts(root, [], [root.Certificate]);
+        using var client = new k8s.Kubernetes(cluster.Server.CreateClientConfiguration());
+
+        var seen = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            seen = 0;
+            string? token = null;
+            do
+            {
+                var page = await client.ListConfigMapForAllNamespacesAsync(fieldSelector: $"metadata.name={IstioNames.RootConfigMap}", limit: 500, continueParameter: token);
+                seen += page.Items.Count(c => c.Data[IstioNames.RootCertKey] == root.Certificate.ToPem());
+                token = page.Metadata.ContinueProperty;
+            }
+            while (!string.IsNullOrEmpty(token));
+            return seen == 2002; // every tenant, default and istio-system; kube-system and friends are skipped
+        }, "root in every application namespace", TimeSpan.FromSeconds(20));
     }
 }

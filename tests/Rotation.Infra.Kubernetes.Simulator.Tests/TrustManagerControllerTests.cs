@@ -30,7 +30,9 @@ public sealed class TrustManagerControllerTests
         var trust = new ClusterTrustView(h.Server.Store);
 
         trustManager.Start();
-        await Eventually.TrueAsync(() => trust.BundlePems("meshed-0001").ContainsKey("mesh-roots"), "bundle in meshed-0001");
+        await Eventually.TrueAsync(
+            () => Conditions.IsTrue(h.Server.Store.Get(ResourceKinds.Bundles, null, "mesh-roots"), "Synced"),
+            "bundle synced");
 
         // Duplicate blocks collapse to one.
         Assert.Equal(rootA.Certificate.ToPem(), trust.BundlePems("meshed-0000")["mesh-roots"]);

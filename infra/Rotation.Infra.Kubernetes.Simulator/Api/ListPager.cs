@@ -10,8 +10,8 @@ public sealed record ListPage(IReadOnlyList<string> ItemsJson, string ResourceVe
 
 /// <summary>
 /// limit/continue pagination with the API server's guarantee: every page of one list comes from the same
-/// snapshot (the resource version of the first page). Snapshots are kept for a bounded number of lists; a token
-/// for an evicted snapshot gets 410 Expired, like a continue token older than etcd compaction.
+/// snapshot (the resource version of the first page). Snapshots are kept for a bounded number of unfinished lists;
+/// a token for an evicted snapshot gets 410 Expired, like a continue token older than etcd compaction.
 /// </summary>
 public sealed class ListPager
 {
@@ -20,7 +20,7 @@ public sealed class ListPager
     private readonly Queue<string> _order = new();
     private readonly int _capacity;
 
-    public ListPager(int capacity = 256) => _capacity = capacity;
+    public ListPager(int capacity = 64) => _capacity = capacity;
 
     /// <summary>Starts a list. <paramref name="listKey"/> ties tokens to the resource, namespace and selectors.</summary>
     public ListPage First(IReadOnlyList<string> itemsJson, string resourceVersion, int? limit, string listKey)
@@ -63,7 +63,17 @@ public sealed class ListPager
             throw KubeApiException.BadRequest("continue key is not valid: the token was issued for a different list");
         }
 
-        return Page(id, snapshot, offset, limit is > 0 ? limit.Value : int.MaxValue);
+        var page = Page(id, snapshot, offset, limit is > 0 ? limit.Value : int.MaxValue);
+        if (page.Continue is null)
+        {
+            // A fully read list frees its snapshot; only abandoned lists wait for eviction.
+            lock (_gate)
+            {
+                _snapshots.Remove(id);
+            }
+        }
+
+        return page;
     }
 
     private static ListPage Page(string id, Snapshot snapshot, int offset, int limit)

@@ -7,8 +7,9 @@ namespace Rotation.Infra.Kubernetes.Simulator.Controllers;
 /// <summary>
 /// cert-manager with CA and selfSigned issuers. A Certificate is issued when its secret is missing or incomplete,
 /// when its issuerRef no longer matches the issuer that signed the secret, or when its Issuing condition is True
-/// (what `cmctl renew` sets). Like cert-manager, a changed CA secret alone does not re-issue anything: the next
-/// issuance reads the CA secret's content at that moment. Issuer readiness follows its CA secret.
+/// (what `cmctl renew` sets), or when its renewal time (notAfter - renewBefore, default two thirds of the lifetime)
+/// has come on the controller's clock. Like cert-manager, a changed CA secret alone does not re-issue anything:
+/// the next issuance reads the CA secret's content at that moment. Issuer readiness follows its CA secret.
 /// </summary>
 public sealed class CertManagerController : SimulatedMeshController
 {
@@ -53,7 +54,26 @@ public sealed class CertManagerController : SimulatedMeshController
                 // Deleted or changed during the pass; the change wakes the next pass.
             }
         }
+
+        ScheduleNextRenewal(now);
     }
+
+    private void ScheduleNextRenewal(DateTimeOffset now)
+    {
+        var next = Store.List(ResourceKinds.Certificates).Items
+            .Select(c => RenewalTime(c))
+            .Where(t => t is not null && t > now)
+            .Min();
+        if (next is { } due)
+        {
+            WakeAfter(due - now);
+        }
+    }
+
+    private static DateTimeOffset? RenewalTime(JsonObject certificate) =>
+        DateTimeOffset.TryParse(KubeObjects.StringAt(certificate, "status", "renewalTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : null;
 
     private void ReconcileIssuer(ResourceKind kind, JsonObject issuer, DateTimeOffset now)
     {
@@ -82,7 +102,8 @@ public sealed class CertManagerController : SimulatedMeshController
         var issuerKindName = KubeObjects.StringAt(certificate, "spec", "issuerRef", "kind") ?? "Issuer";
         var issuerKind = issuerKindName == "ClusterIssuer" ? ResourceKinds.ClusterIssuers : ResourceKinds.Issuers;
         var secret = Store.TryGet(ResourceKinds.Secrets, ns, secretName);
-        var reason = IssuanceReason(certificate, secret, issuerName, issuerKindName);
+        var reason = IssuanceReason(certificate, secret, issuerName, issuerKindName)
+            ?? (RenewalTime(certificate) <= now ? "Renewing" : null);
         if (reason is null)
         {
             UpdateStatus(ResourceKinds.Certificates, certificate, o => Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, KubeObjects.Generation(certificate)));
@@ -124,7 +145,7 @@ public sealed class CertManagerController : SimulatedMeshController
             status["revision"] = KubeObjects.LongAt(status["revision"]) + 1;
             status["notBefore"] = KubeObjects.Timestamp(issued.Certificate.NotBefore);
             status["notAfter"] = KubeObjects.Timestamp(issued.Certificate.NotAfter);
-            status["renewalTime"] = KubeObjects.Timestamp(issued.Certificate.NotBefore + ((issued.Certificate.NotAfter - issued.Certificate.NotBefore) * 2 / 3));
+            status["renewalTime"] = KubeObjects.Timestamp(RenewAt(certificate, issued.Certificate));
             // A renewal requested while this one was under way stays requested.
             if (Conditions.Find(o, CertManagerNames.Issuing)?.ToJsonString() == seenIssuing)
             {
@@ -133,6 +154,14 @@ public sealed class CertManagerController : SimulatedMeshController
 
             Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, KubeObjects.Generation(certificate));
         }, ensureStatus: true);
+    }
+
+    /// <summary>notAfter - spec.renewBefore, or two thirds into the lifetime as cert-manager defaults to.</summary>
+    private static DateTimeOffset RenewAt(JsonObject certificate, Certificate issued)
+    {
+        var lifetime = issued.NotAfter - issued.NotBefore;
+        var renewBefore = GoDuration.TryParse(KubeObjects.StringAt(certificate, "spec", "renewBefore"));
+        return renewBefore is { } before && before < lifetime ? issued.NotAfter - before : issued.NotBefore + (lifetime * 2 / 3);
     }
 
     /// <summary>Why the certificate needs issuing now, or null when its secret is current.</summary>

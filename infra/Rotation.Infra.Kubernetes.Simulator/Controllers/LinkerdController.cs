@@ -50,6 +50,17 @@ public sealed class LinkerdController : SimulatedMeshController
             return;
         }
 
+        // The labels and annotations the real injector adds; rotation finds meshed pods by linkerd.io/control-plane-ns.
+        var metadata = KubeObjects.Metadata(pod);
+        var labels = metadata["labels"] as JsonObject ?? [];
+        labels[LinkerdNames.ControlPlaneNamespaceLabel] = LinkerdNames.Namespace;
+        labels[LinkerdNames.WorkloadNamespaceLabel] = KubeObjects.Namespace(pod);
+        metadata["labels"] = labels.DeepClone();
+        var annotations = metadata["annotations"] as JsonObject ?? [];
+        annotations[LinkerdNames.ProxyVersionAnnotation] = "simulated";
+        annotations[LinkerdNames.IdentityModeAnnotation] = "default";
+        metadata["annotations"] = annotations.DeepClone();
+
         var trustRoots = Store.TryGet(ResourceKinds.ConfigMaps, LinkerdNames.Namespace, LinkerdNames.TrustRootsConfigMap);
         var anchors = trustRoots is null ? "" : KubeObjects.ConfigMapText(trustRoots, LinkerdNames.TrustRootsKey) ?? "";
         var spec = pod["spec"] as JsonObject ?? [];

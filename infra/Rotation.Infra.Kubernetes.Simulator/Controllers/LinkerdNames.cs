@@ -10,5 +10,8 @@ public static class LinkerdNames
     public const string ProxyContainer = "linkerd-proxy";
     public const string TrustAnchorsEnv = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS";
     public const string InjectAnnotation = "linkerd.io/inject";
-    public const string ProxyVersionLabel = "linkerd.io/proxy-deployment";
+    public const string ControlPlaneNamespaceLabel = "linkerd.io/control-plane-ns";
+    public const string WorkloadNamespaceLabel = "linkerd.io/workload-ns";
+    public const string ProxyVersionAnnotation = "linkerd.io/proxy-version";
+    public const string IdentityModeAnnotation = "linkerd.io/identity-mode";
 }

@@ -10,6 +10,7 @@ namespace Rotation.Infra.Kubernetes.Simulator.Controllers;
 /// </summary>
 public abstract class SimulatedMeshController : IAsyncDisposable
 {
+    private static readonly TimeSpan MaxAlarm = TimeSpan.FromDays(24);
     private readonly Channel<bool> _wakeups = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly object _gate = new();
     private CancellationTokenSource? _stopping;
@@ -17,6 +18,7 @@ public abstract class SimulatedMeshController : IAsyncDisposable
     private int _passes;
     private int _waiting;
     private Exception? _lastError;
+    private ITimer? _alarm;
 
     protected SimulatedMeshController(KubeObjectStore store, MeshControllerOptions? options)
     {
@@ -89,6 +91,7 @@ public abstract class SimulatedMeshController : IAsyncDisposable
             return;
         }
 
+        Interlocked.Exchange(ref _alarm, null)?.Dispose();
         await stopping!.CancelAsync();
         try
         {
@@ -114,6 +117,18 @@ public abstract class SimulatedMeshController : IAsyncDisposable
     /// <summary>Brings the cluster in line with what the controller sees now. Must be idempotent.</summary>
     protected abstract void Reconcile();
 
+    /// <summary>
+    /// Wakes the controller when <paramref name="dueIn"/> has passed on its clock (e.g. a certificate's renewal time),
+    /// replacing any earlier alarm. The pass still waits the propagation delay.
+    /// </summary>
+    protected void WakeAfter(TimeSpan dueIn)
+    {
+        // System timers top out near 49 days; an early wake just reschedules.
+        var due = dueIn < TimeSpan.Zero ? TimeSpan.Zero : dueIn > MaxAlarm ? MaxAlarm : dueIn;
+        var alarm = Time.CreateTimer(_ => _wakeups.Writer.TryWrite(true), null, due, Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _alarm, alarm)?.Dispose();
+    }
+
     /// <summary>Hook for registering admission mutators and the like.</summary>
     protected virtual void OnStarting()
     {
@@ -136,10 +151,12 @@ public abstract class SimulatedMeshController : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             await _wakeups.Reader.ReadAsync(cancellationToken);
+            // The timer exists before the flag says so, so whoever sees the flag can move a fake clock past it.
+            var delay = Task.Delay(Options.PropagationDelay, Time, cancellationToken);
             Volatile.Write(ref _waiting, 1);
             try
             {
-                await Task.Delay(Options.PropagationDelay, Time, cancellationToken);
+                await delay;
             }
             finally
             {

@@ -15,6 +15,9 @@ public sealed class TrustManagerController : SimulatedMeshController
     public const string BundleLabel = "trust.cert-manager.io/bundle";
     private readonly string _trustNamespace;
 
+    // Target ConfigMaps are named after their Bundle: only edits to those matter (someone overwrote a target).
+    private HashSet<string> _bundleNames = new(StringComparer.Ordinal);
+
     public TrustManagerController(KubeObjectStore store, MeshControllerOptions? options = null, string trustNamespace = CertManagerNames.Namespace)
         : base(store, options)
     {
@@ -25,12 +28,14 @@ public sealed class TrustManagerController : SimulatedMeshController
         change.Kind == ResourceKinds.Bundles
         || change.Kind == ResourceKinds.Namespaces
         || ((change.Kind == ResourceKinds.ConfigMaps || change.Kind == ResourceKinds.Secrets) && change.Namespace == _trustNamespace)
-        || (change.Kind == ResourceKinds.ConfigMaps && change.Type != ObjectChangeType.Added);
+        || (change.Kind == ResourceKinds.ConfigMaps && change.Type != ObjectChangeType.Added && Volatile.Read(ref _bundleNames).Contains(change.Name));
 
     protected override void Reconcile()
     {
         var now = Time.GetUtcNow();
-        foreach (var bundle in Store.List(ResourceKinds.Bundles).Items)
+        var bundles = Store.List(ResourceKinds.Bundles).Items;
+        Volatile.Write(ref _bundleNames, bundles.Select(b => KubeObjects.Name(b)!).ToHashSet(StringComparer.Ordinal));
+        foreach (var bundle in bundles)
         {
             try
             {
