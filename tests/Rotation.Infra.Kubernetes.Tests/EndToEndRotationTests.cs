@@ -88,6 +88,26 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         AssertEverywhere(rootB, intB2);
     }
 
+    [Fact]
+    public async Task A_root_rotation_aborted_after_the_issuer_switch_unwinds_every_target_back_to_root_a()
+    {
+        var runner = new RotationStepRunner(_store, _vault, _resolver, _time);
+        var service = new RotationService(_store, _resolver, _time);
+        var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
+
+        // Approvals are withheld, so the driver stops before the point of no return (RetireOldRoot), after the switch.
+        var parked = await RotationDriver.RunAsync(new Context(runner, service, _time, approve: false), started.Id);
+        Assert.Equal(RotationPhase.RetireOldRoot, parked.CurrentPhase);
+        var switchedTo = Pem.ReadCertificates(KubeObjects.SecretText(_cluster.Store.Get(ResourceKinds.Secrets, "istio-system", "cacerts"), "ca-cert.pem")!)[0];
+        Assert.NotEqual(_a.Intermediate.Certificate, switchedTo);
+
+        await service.AbortAsync(started.Id, "e2e");
+        var aborted = await RotationDriver.RunAsync(new Context(runner, service, _time), started.Id);
+
+        Assert.True(aborted.Status == RotationStatus.Aborted, $"ended {aborted.Status}: {aborted.FailureReason} {aborted.Gate?.Reason}");
+        AssertEverywhere(_a.Root.Certificate, _a.Intermediate.Certificate);
+    }
+
     private IRotationTarget Istio() => TargetCatalog.Create(_cluster.Connection, new TargetSpec("istio", new Dictionary<string, string>()));
 
     private async Task<RotationRecord> RotateAsync(RotationKind kind)
@@ -176,7 +196,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
     }
 
     /// <summary>Approves everything; a wait moves the engine's fake clock and gives the real-time controllers a moment.</summary>
-    private sealed class Context(RotationStepRunner runner, RotationService service, FakeTimeProvider time) : IRotationWorkflowContext
+    private sealed class Context(RotationStepRunner runner, RotationService service, FakeTimeProvider time, bool approve = true) : IRotationWorkflowContext
     {
         public DateTimeOffset CurrentUtcDateTime => time.GetUtcNow();
 
@@ -193,6 +213,8 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
 
         public async Task<bool> WaitForApprovalAsync(string rotationId, RotationPhase phase)
         {
+            if (!approve)
+                return false;
             await service.ApproveAsync(rotationId, phase, "e2e");
             return true;
         }
