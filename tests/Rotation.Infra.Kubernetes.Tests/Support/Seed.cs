@@ -50,9 +50,7 @@ public static class Seed
             ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
             ["template"] = template,
         };
-        // The simulator counts generations from an int it cannot widen, so the first spec change lands on generation 1:
-        // seeding observedGeneration 0 keeps "a restart is rolled out when observedGeneration reaches generation" true.
-        deployment["status"] = new JsonObject { ["observedGeneration"] = 0, ["replicas"] = replicas, ["updatedReplicas"] = replicas, ["availableReplicas"] = replicas };
+        deployment["status"] = new JsonObject { ["observedGeneration"] = 1, ["replicas"] = replicas, ["updatedReplicas"] = replicas, ["availableReplicas"] = replicas };
         return deployment;
     }
 }
