@@ -122,6 +122,28 @@ public sealed class CertManagerCaIssuerTargetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_namespaced_issuer_renews_only_certificates_of_its_own_namespace()
+    {
+        var store = _cluster.Store;
+        store.PutCaSecret("payments", "local-ca", _pki.A.Intermediate, [_pki.A.Root.Certificate], [_pki.A.Root.Certificate]);
+        store.PutCaIssuer("payments", "local-ca", "local-ca");
+        store.PutCaSecret("orders", "local-ca", _pki.A.Intermediate, [_pki.A.Root.Certificate], [_pki.A.Root.Certificate]);
+        store.PutCaIssuer("orders", "local-ca", "local-ca");
+        store.PutCertificate("payments", "local", "local-tls", "local-ca");
+        store.PutCertificate("orders", "local", "local-tls", "local-ca");
+        await Eventually.UntilAsync(() => new[] { "payments", "orders" }.All(ns => store.TryGet(ResourceKinds.Secrets, ns, "local-tls") is not null));
+        var target = TargetCatalog.Create(_cluster.Connection, new TargetSpec("cert-manager",
+            new Dictionary<string, string> { ["issuerKind"] = "Issuer", ["issuerName"] = "local-ca", ["namespace"] = "payments", ["certificateCaTrust"] = "ignore" }));
+        _cluster.Requests.Clear();
+
+        await target.ApplyIssuerAsync(_pki.IssuerB(_pki.Both), Material.Context(RotationPhase.SwitchIssuer));
+
+        var renewed = _cluster.Requests.Entries.Where(r => r.Request.Resource == "certificates" && r.Request.Subresource == "status").Select(r => $"{r.Request.Namespace}/{r.Request.Name}");
+        Assert.Equal(["payments/local"], renewed);
+        Assert.Equal(["secret payments/local-tls"], (await target.ReportLeavesAsync()).Leaves.Select(l => l.Location));
+    }
+
+    [Fact]
     public async Task Preflight_names_a_missing_issuer()
     {
         var target = TargetCatalog.Create(_cluster.Connection, new TargetSpec("cert-manager", new Dictionary<string, string> { ["issuerName"] = "nope" }));

@@ -71,6 +71,20 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_after_longer_than_the_cap_is_capped()
+    {
+        var capped = new KubernetesAdapterOptions { Retry = new KubernetesRetryOptions { MaxAttempts = 3, MaxRetryAfter = TimeSpan.FromMilliseconds(200) } };
+        using var fast = new Clusters.ClusterConnectionFactory(capped).Connect(_cluster.Name, _cluster.Server.CreateClientConfiguration());
+        _cluster.Faults.Add("list", "configmaps", Fault.TooManyRequests(retryAfterSeconds: 3600), times: 1);
+        var clock = Stopwatch.StartNew();
+
+        var report = await TargetCatalog.Create(fast, new TargetSpec("istio", new Dictionary<string, string>())).ReportTrustAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal(3, report.Stores.Count);
+    }
+
+    [Fact]
     public async Task Server_errors_are_retried_with_backoff()
     {
         _cluster.Faults.Add("get", "configmaps", Fault.InternalError(), times: 2);
