@@ -42,6 +42,13 @@ public sealed partial class ClusterRegistry
         _time = time;
     }
 
+    /// <summary>
+    /// The registry as a host wires it: cluster checks connect with <paramref name="options"/> (defaults when null) and,
+    /// for AKS clusters, <c>DefaultAzureCredential</c>.
+    /// </summary>
+    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null) =>
+        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time)), time ?? TimeProvider.System);
+
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex ClusterName();
 
