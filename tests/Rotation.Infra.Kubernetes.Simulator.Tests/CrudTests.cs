@@ -135,6 +135,35 @@ public sealed class CrudTests
     }
 
     [Fact]
+    public async Task Parallel_read_modify_write_loops_lose_no_update()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        h.Server.Store.PutConfigMap("default", "counter", new Dictionary<string, string> { ["n"] = "0" });
+        var conflicts = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            while (true)
+            {
+                var cm = await h.Client.ReadNamespacedConfigMapAsync("counter", "default");
+                cm.Data["n"] = (int.Parse(cm.Data["n"]) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                try
+                {
+                    await h.Client.ReplaceNamespacedConfigMapAsync(cm, "counter", "default");
+                    return;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    Interlocked.Increment(ref conflicts);
+                }
+            }
+        }));
+
+        Assert.Equal("16", KubeObjects.ConfigMapText(h.Server.Store.Get(ResourceKinds.ConfigMaps, "default", "counter"), "n"));
+        Assert.Equal(16 + conflicts, h.Server.Requests.Count("update", "configmaps"));
+    }
+
+    [Fact]
     public async Task Version_and_discovery_answer()
     {
         await using var h = await SimulatorHarness.StartAsync();

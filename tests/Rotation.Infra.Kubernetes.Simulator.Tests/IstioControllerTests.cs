@@ -20,6 +20,7 @@ public sealed class IstioControllerTests
         var rootB = TestPki.Root(Now, "CN=Root B");
         var intermediate = TestPki.Intermediate(rootA, Now);
         h.Server.Store.CreateNamespaces(3, "app-");
+        h.Server.Store.SeedIstiod(multiRootMesh: true);
         h.Server.Store.PutIstioCaCerts(intermediate, [rootA.Certificate], [rootA.Certificate]);
         await using var istiod = new IstioController(h.Server.Store, new MeshControllerOptions { PropagationDelay = TimeSpan.FromMilliseconds(50) });
         var trust = new ClusterTrustView(h.Server.Store);
@@ -31,6 +32,8 @@ public sealed class IstioControllerTests
         Assert.Equal("true", published.Metadata.Labels[IstioNames.ConfigLabel]);
         Assert.Equal(rootA.Certificate.ToPem(), published.Data[IstioNames.RootCertKey]);
         Assert.Null(trust.IstioRootCertPem("kube-system"));
+        Assert.Equal(intermediate.Certificate, istiod.LoadedCa?.Ca.Certificate);
+        Assert.Null(istiod.CaLoadError);
 
         var cacerts = await h.Client.ReadNamespacedSecretAsync(IstioNames.CaSecret, IstioNames.Namespace);
         var bothRoots = Pem.WriteCertificates([rootA.Certificate, rootB.Certificate]);
@@ -87,5 +90,53 @@ public sealed class IstioControllerTests
 
         var container = istiod.Spec.Template.Spec.Containers.Single(c => c.Name == IstioNames.IstiodContainer);
         Assert.Equal("true", container.Env.Single(e => e.Name == IstioNames.MultiRootEnv).Value);
+    }
+
+    private static readonly k8s.Models.V1Patch Restart = new(
+        """{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-11-01T00:00:00Z"}}}}}""",
+        k8s.Models.V1Patch.PatchType.MergePatch);
+
+    [Fact]
+    public async Task Without_multi_root_istiod_refuses_a_new_root_bundle_until_it_restarts()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        var b = TestPki.Hierarchy(Now, name: "B");
+        h.Server.Store.SeedIstiod(multiRootMesh: false);
+        h.Server.Store.PutIstioCaCerts(a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        await using var istiod = new IstioController(h.Server.Store, new MeshControllerOptions { PropagationDelay = TimeSpan.FromMilliseconds(50) });
+        var trust = new ClusterTrustView(h.Server.Store);
+        istiod.Start();
+        await Eventually.TrueAsync(() => trust.IstioRootCertPem("default") == a.Root.Certificate.ToPem(), "root A published");
+
+        var both = Pem.WriteCertificates([a.Root.Certificate, b.Root.Certificate]);
+        h.Server.Store.PutIstioCaCerts(a.Intermediate, [a.Root.Certificate], [a.Root.Certificate, b.Root.Certificate]);
+        await Eventually.TrueAsync(() => istiod.CaLoadError is not null, "istiod refusing the new roots");
+        Assert.Equal(a.Root.Certificate.ToPem(), trust.IstioRootCertPem("default"));
+
+        await h.Client.PatchNamespacedDeploymentAsync(Restart, IstioNames.IstiodDeployment, IstioNames.Namespace);
+        await Eventually.TrueAsync(() => trust.IstioRootCertPem("default") == both, "both roots after the restart");
+        Assert.Null(istiod.CaLoadError);
+    }
+
+    [Fact]
+    public async Task A_new_intermediate_under_byte_identical_roots_waits_for_a_restart_but_a_grown_root_file_loads_it()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        var nextIntermediate = TestPki.Intermediate(a.Root, Now, "CN=Intermediate A2");
+        h.Server.Store.SeedIstiod(multiRootMesh: true);
+        h.Server.Store.PutIstioCaCerts(a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        await using var istiod = new IstioController(h.Server.Store, new MeshControllerOptions { PropagationDelay = TimeSpan.FromMilliseconds(50) });
+        istiod.Start();
+        await Eventually.TrueAsync(() => a.Intermediate.Certificate.Equals(istiod.LoadedCa?.Ca.Certificate), "intermediate A loaded");
+
+        h.Server.Store.PutIstioCaCerts(nextIntermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        await Eventually.TrueAsync(() => istiod.LastDecision == "No changes detected in root cert, skipping update", "istiod skipping the new secret");
+        Assert.Equal(a.Intermediate.Certificate, istiod.LoadedCa!.Ca.Certificate);
+
+        // The published procedure's trick: root-cert.pem = A+A changes the bytes and still contains A.
+        h.Server.Store.PutIstioCaCerts(nextIntermediate, [a.Root.Certificate], [a.Root.Certificate, a.Root.Certificate]);
+        await Eventually.TrueAsync(() => nextIntermediate.Certificate.Equals(istiod.LoadedCa?.Ca.Certificate), "intermediate A2 loaded");
     }
 }

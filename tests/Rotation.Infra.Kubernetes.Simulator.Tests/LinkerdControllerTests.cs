@@ -99,8 +99,35 @@ public sealed class LinkerdControllerTests
 
         var secret = await h.Client.ReadNamespacedSecretAsync(LinkerdNames.IssuerSecret, LinkerdNames.Namespace);
         secret.Data["tls.crt"] = System.Text.Encoding.UTF8.GetBytes(issuerB.Certificate.ToPem());
+        secret.Data["tls.key"] = System.Text.Encoding.UTF8.GetBytes(issuerB.Key.ToPkcs8Pem());
         await h.Client.ReplaceNamespacedSecretAsync(secret, LinkerdNames.IssuerSecret, LinkerdNames.Namespace);
 
         await Eventually.TrueAsync(() => linkerd.LoadedIssuerCertificatePem == issuerB.Certificate.ToPem(), "issuer B loaded");
+    }
+
+    [Fact]
+    public async Task Identity_refuses_an_issuer_outside_the_trust_roots_until_the_roots_include_its_root()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        var b = TestPki.Hierarchy(Now, name: "B");
+        h.Server.Store.SeedLinkerd([a.Root.Certificate], a.Intermediate);
+        await using var linkerd = new LinkerdController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+        linkerd.Start();
+        await Eventually.TrueAsync(() => a.Intermediate.Certificate.Equals(linkerd.LoadedIssuer?.Ca.Certificate), "issuer A loaded");
+
+        h.Server.Store.PutSecret(LinkerdNames.Namespace, LinkerdNames.IssuerSecret, new Dictionary<string, string>
+        {
+            ["tls.crt"] = b.Intermediate.Certificate.ToPem(),
+            ["tls.key"] = b.Intermediate.Key.ToPkcs8Pem(),
+        });
+        await Eventually.TrueAsync(() => linkerd.IssuerLoadError is not null, "issuer B refused");
+        Assert.Equal(a.Intermediate.Certificate, linkerd.LoadedIssuer!.Ca.Certificate);
+        Assert.Contains("does not verify against the trust roots", linkerd.IssuerLoadError, StringComparison.Ordinal);
+
+        h.Server.Store.PutConfigMap(LinkerdNames.Namespace, LinkerdNames.TrustRootsConfigMap,
+            new Dictionary<string, string> { [LinkerdNames.TrustRootsKey] = Pem.WriteCertificates([a.Root.Certificate, b.Root.Certificate]) });
+        await Eventually.TrueAsync(() => b.Intermediate.Certificate.Equals(linkerd.LoadedIssuer?.Ca.Certificate), "issuer B loaded");
+        Assert.Null(linkerd.IssuerLoadError);
     }
 }

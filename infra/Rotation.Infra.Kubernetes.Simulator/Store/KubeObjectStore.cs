@@ -240,7 +240,7 @@ public sealed class KubeObjectStore
             metadata["name"] = name;
         }
 
-        ValidateName(kind, name);
+        ObjectRules.ValidateName(kind, name);
         var ns = ResolveNamespace(kind, @namespace, obj, name);
         if (kind.Namespaced && !_objects[ResourceKinds.Namespaces].ContainsKey(Key(ResourceKinds.Namespaces, null, ns!)))
         {
@@ -263,11 +263,11 @@ public sealed class KubeObjectStore
             obj.Remove("status");
         }
 
-        Normalize(kind, obj, name);
+        ObjectRules.Normalize(kind, obj, name);
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = KubeObjects.Timestamp(_time.GetUtcNow());
         metadata["generation"] = 1L;
-        ApplyDefaults(kind, obj);
+        ObjectRules.ApplyDefaults(kind, obj);
         foreach (var (admissionKind, mutate) in _admission.ToList())
         {
             if (admissionKind == kind)
@@ -340,7 +340,7 @@ public sealed class KubeObjectStore
                 metadata.Remove("namespace");
             }
 
-            Normalize(kind, next, name);
+            ObjectRules.Normalize(kind, next, name);
         }
 
         KubeObjects.Metadata(next)["resourceVersion"] = KubeObjects.ResourceVersion(current);
@@ -402,87 +402,6 @@ public sealed class KubeObjectStore
 
         metadata["namespace"] = ns;
         return ns;
-    }
-
-    private static void ValidateName(ResourceKind kind, string name)
-    {
-        var valid = name.Length <= 253 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.')
-            && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
-        if (!valid)
-        {
-            throw KubeApiException.Invalid(kind, name, $"metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
-        }
-    }
-
-    private static void Normalize(ResourceKind kind, JsonObject obj, string name)
-    {
-        obj["apiVersion"] = kind.ApiVersion;
-        obj["kind"] = kind.Kind;
-        if (kind == ResourceKinds.Secrets)
-        {
-            NormalizeSecret(obj, name);
-        }
-        else if (kind == ResourceKinds.ConfigMaps && obj["data"] is JsonObject data)
-        {
-            foreach (var (key, value) in data)
-            {
-                if (value is not JsonValue v || !v.TryGetValue<string>(out _))
-                {
-                    throw KubeApiException.Invalid(kind, name, $"data[{key}]: Invalid value: ConfigMap data values must be strings");
-                }
-            }
-        }
-    }
-
-    private static void NormalizeSecret(JsonObject secret, string name)
-    {
-        if (secret["data"] is JsonObject data)
-        {
-            foreach (var (key, value) in data)
-            {
-                var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-                if (text is null || !IsBase64(text))
-                {
-                    throw KubeApiException.BadRequest($"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data in data[{key}] of secret \"{name}\"");
-                }
-            }
-        }
-
-        // The API server folds write-only stringData into data.
-        if (secret["stringData"] is JsonObject stringData)
-        {
-            var target = secret["data"] as JsonObject ?? new JsonObject();
-            secret["data"] = target;
-            foreach (var (key, value) in KubeObjects.StringMap(stringData))
-            {
-                target[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value));
-            }
-
-            secret.Remove("stringData");
-        }
-
-        if (secret["type"] is null)
-        {
-            secret["type"] = "Opaque";
-        }
-    }
-
-    private static bool IsBase64(string text)
-    {
-        var buffer = new byte[((text.Length * 3) / 4) + 3];
-        return Convert.TryFromBase64String(text, buffer, out _);
-    }
-
-    private static void ApplyDefaults(ResourceKind kind, JsonObject obj)
-    {
-        if (kind == ResourceKinds.Namespaces && obj["status"] is null)
-        {
-            obj["status"] = new JsonObject { ["phase"] = "Active" };
-        }
-        else if (kind == ResourceKinds.Pods && obj["status"] is null)
-        {
-            obj["status"] = new JsonObject { ["phase"] = "Pending" };
-        }
     }
 
     private static void SetOrRemove(JsonObject target, string property, JsonNode? value)
