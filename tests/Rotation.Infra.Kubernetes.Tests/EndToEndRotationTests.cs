@@ -43,7 +43,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await SimCluster.StartAsync(controllers: true);
+        _cluster = await SimCluster.StartAsync(controllers: true, clock: new EngineClock(_time));
         _store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _directory.File("rotation.db") });
         _vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = _directory.File("keys"), Passphrase = "e2e-test-passphrase" });
         _a = TestPki.Hierarchy(_time.GetUtcNow());
@@ -78,6 +78,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         var (rootB, intB) = await ActiveAsync();
         Assert.NotEqual(_a.Root.Certificate, rootB);
         AssertEverywhere(rootB, intB);
+        await AssertMeshesSignWithAsync(intB);
 
         var intermediate = await RotateAsync(RotationKind.Intermediate);
 
@@ -86,6 +87,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         Assert.Equal(rootB, sameRoot);
         Assert.NotEqual(intB, intB2);
         AssertEverywhere(rootB, intB2);
+        await AssertMeshesSignWithAsync(intB2);
     }
 
     [Fact]
@@ -106,6 +108,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
 
         Assert.True(aborted.Status == RotationStatus.Aborted, $"ended {aborted.Status}: {aborted.FailureReason} {aborted.Gate?.Reason}");
         AssertEverywhere(_a.Root.Certificate, _a.Intermediate.Certificate);
+        await AssertMeshesSignWithAsync(_a.Intermediate.Certificate);
     }
 
     private IRotationTarget Istio() => TargetCatalog.Create(_cluster.Connection, new TargetSpec("istio", new Dictionary<string, string>()));
@@ -152,6 +155,20 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         Assert.Equal(only, Fingerprints(KubeObjects.ConfigMapText(store.Get(ResourceKinds.ConfigMaps, "payments", "mesh-bundle"), "roots.pem")));
     }
 
+    /// <summary>
+    /// The simulated istiod follows istiod's cacerts watcher (unchanged root-cert.pem bytes: no reload; changed bytes:
+    /// only a super- or substring with multi-root) and Linkerd's identity controller verifies the issuer against its
+    /// roots: both must end up signing with <paramref name="intermediate"/>, with no istiod restart needed.
+    /// </summary>
+    private async Task AssertMeshesSignWithAsync(Certificate intermediate)
+    {
+        var mesh = _cluster.Mesh!;
+        await Eventually.UntilAsync(() => intermediate.Equals(mesh.Istio.LoadedCa?.Ca.Certificate) && intermediate.Equals(mesh.Linkerd.LoadedIssuer?.Ca.Certificate));
+        Assert.True(intermediate.Equals(mesh.Istio.LoadedCa?.Ca.Certificate), $"istiod signs with {mesh.Istio.LoadedCa?.Ca.Certificate}: {mesh.Istio.LastDecision} {mesh.Istio.CaLoadError}");
+        Assert.True(intermediate.Equals(mesh.Linkerd.LoadedIssuer?.Ca.Certificate), $"linkerd identity signs with {mesh.Linkerd.LoadedIssuer?.Ca.Certificate}: {mesh.Linkerd.IssuerLoadError}");
+        Assert.Null(KubeObjects.Annotations(_cluster.Store.Get(ResourceKinds.Deployments, "istio-system", "istiod")).GetValueOrDefault("rotation.dev/restarted-for"));
+    }
+
     private static IReadOnlyList<string> Fingerprints(string? pem) => Pem.ReadCertificates(pem!).Select(c => c.Sha256).Distinct().ToList();
 
     private async Task SeedDomainAsync()
@@ -193,6 +210,15 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         store.PutCertificate("payments", "api-cert", "api-tls", "mesh-ca", "ClusterIssuer");
         store.PutConfigMap("cert-manager", "mesh-roots", new Dictionary<string, string> { ["ca.crt"] = _a.Root.Certificate.ToPem() });
         store.PutBundle("mesh-bundle", [("mesh-roots", "ca.crt")], "roots.pem");
+    }
+
+    /// <summary>
+    /// The engine's fake "now" for the simulated controllers (certificates minted by the engine are valid from the
+    /// engine's clock, so the simulated istiod must check them at that time), with real timers so controllers still act.
+    /// </summary>
+    private sealed class EngineClock(FakeTimeProvider engine) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => engine.GetUtcNow();
     }
 
     /// <summary>Approves everything; a wait moves the engine's fake clock and gives the real-time controllers a moment.</summary>

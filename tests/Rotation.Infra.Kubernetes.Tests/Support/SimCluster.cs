@@ -51,13 +51,14 @@ public sealed class SimCluster : IAsyncDisposable
         RolloutTimeout = TimeSpan.FromSeconds(5),
     };
 
-    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false)
+    /// <param name="clock">The simulated cluster's idea of "now" (certificate validity, timestamps); its delays stay real.</param>
+    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false, TimeProvider? clock = null)
     {
         SimulatedKubeCluster? mesh = null;
         SimulatedKubeApiServer server;
         if (controllers)
         {
-            mesh = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30) });
+            mesh = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30), TimeProvider = clock ?? TimeProvider.System });
             await mesh.StartAsync();
             server = mesh.Server;
         }
