@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Rotation.Drill.Drills;
+
+/// <summary>
+/// What a drill proved. <see cref="WallMs"/> spans the rotation itself (not the Before/After check rounds);
+/// <see cref="MandatoryWaitMs"/> is the part of it the estate's physics imposed (bundle propagation, leaves
+/// moving to a new issuer), so <see cref="OverheadMs"/> is what the rotation added on top.
+/// </summary>
+public sealed record DrillReport
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public required long TotalHandshakes { get; init; }
+    public required long TotalFailures { get; init; }
+    public required IReadOnlyList<DrillPhaseReport> Phases { get; init; }
+    public required long WallMs { get; init; }
+    public required long MandatoryWaitMs { get; init; }
+    public required long OverheadMs { get; init; }
+    public required int Clusters { get; init; }
+    public required int Workloads { get; init; }
+    public required string Sampling { get; init; }
+    public required long OpenSslHandshakes { get; init; }
+    public required int Rounds { get; init; }
+
+    /// <summary>Up to twenty failed handshakes, one line each, to show what broke.</summary>
+    public IReadOnlyList<string> FailureExamples { get; init; } = [];
+
+    /// <summary>Why the rotation itself stopped with an error; null when it finished.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The rotation finished, traffic flowed, and not one handshake failed.</summary>
+    public bool Passed => Error is null && TotalHandshakes > 0 && TotalFailures == 0;
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+public sealed record DrillPhaseReport(
+    string Name,
+    long Handshakes,
+    long Failures,
+    long DurationMs,
+    IReadOnlyDictionary<string, long> FailureReasons,
+    long OpenSslHandshakes);

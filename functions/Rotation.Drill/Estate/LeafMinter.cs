@@ -1,0 +1,29 @@
+using Rotation.Core.Pki;
+using Rotation.Core.Ports;
+using Rotation.Drill.Workloads;
+
+namespace Rotation.Drill.Estate;
+
+/// <summary>Mints a workload's leaf from an issuer, the way a mesh's CA answers a workload's CSR.</summary>
+internal sealed class LeafMinter(SimulatedClusterOptions options, TimeProvider timeProvider)
+{
+    public WorkloadCredential Mint(SimulatedWorkload workload, IssuerMaterial issuer)
+    {
+        var now = timeProvider.GetUtcNow();
+        var key = PrivateKey.Generate(options.LeafKeyAlgorithm);
+        // Certificate times are whole seconds: a second either side keeps the leaf valid for the full TTL.
+        // A leaf never outlives or predates its issuer (a freshly minted intermediate starts "now").
+        var issuerCertificate = issuer.Issuer.Certificate;
+        var notBefore = Later(now - TimeSpan.FromSeconds(1), issuerCertificate.NotBefore);
+        var notAfter = Earlier(now + options.LeafTtl + TimeSpan.FromSeconds(1), issuerCertificate.NotAfter);
+        var request = new LeafRequest($"CN={workload.DnsName}", notBefore, notAfter, [workload.DnsName], [workload.SpiffeId]);
+        var leaf = CertificateFactory.IssueLeaf(request, key, issuer.Issuer);
+        var intermediates = issuer.ChainToRoot.Where(c => !c.IsSelfSigned).ToList();
+        if (intermediates.Count == 0)
+            intermediates.Add(issuerCertificate);
+        return new WorkloadCredential(new CertificateWithKey(leaf, key), intermediates);
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

@@ -1,0 +1,22 @@
+using Rotation.Core.Domain;
+
+namespace Rotation.Drill.Estate;
+
+/// <summary>How big the simulated estate is and how its clusters behave.</summary>
+public sealed class SimulatedEstateOptions
+{
+    public int Clusters { get; init; } = 3;
+    public int WorkloadsPerCluster { get; init; } = 3;
+    public SimulatedClusterOptions Cluster { get; init; } = new();
+
+    public void Validate()
+    {
+        if (Clusters is < 1 or > 99)
+            throw new DomainException($"--clusters must be between 1 and 99 (got {Clusters})");
+        if (WorkloadsPerCluster is < 1 or > 999)
+            throw new DomainException($"--workloads must be between 1 and 999 (got {WorkloadsPerCluster})");
+        if (Clusters * WorkloadsPerCluster < 2)
+            throw new DomainException("the drill needs at least two workloads to handshake: raise --clusters or --workloads");
+        Cluster.Validate();
+    }
+}
