@@ -97,11 +97,34 @@ public sealed class CertManagerControllerTests
         Assert.True(issued.IsSignedBy(a.Root.Certificate));
         Assert.Equal(TimeSpan.FromHours(48), issued.Lifetime);
 
+        Assert.Equal(1, certManager.Issuances);
         var switchIssuer = new V1Patch("""{"spec":{"issuerRef":{"name":"other-anchor"}}}""", V1Patch.PatchType.MergePatch);
         await h.Client.PatchNamespacedCustomObjectAsync(switchIssuer, "cert-manager.io", "v1", "linkerd", "certificates", "linkerd-identity-issuer");
         await Eventually.TrueAsync(
             () => Pem.ReadCertificates(KubeObjects.SecretText(h.Server.Store.Get(ResourceKinds.Secrets, "linkerd", "linkerd-identity-issuer"), "tls.crt")!)[0].IsSignedBy(a.Intermediate.Certificate),
             "re-issued by the new issuer");
+    }
+
+    [Fact]
+    public async Task Changing_the_dns_names_reissues_the_certificate()
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var a = TestPki.Hierarchy(Now, name: "A");
+        h.Server.Store.PutCaSecret("apps", "ca", a.Intermediate, [a.Root.Certificate], [a.Root.Certificate]);
+        h.Server.Store.PutCaIssuer("apps", "ca", "ca");
+        h.Server.Store.PutCertificate("apps", "web", "web-tls", "ca", dnsNames: ["web.apps.svc"]);
+        await using var certManager = new CertManagerController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+        certManager.Start();
+        await Eventually.TrueAsync(async () => Revision(await CertificateAsync(h.Client, "apps", "web")) == 1, "first issuance");
+
+        var rename = new V1Patch("""{"spec":{"dnsNames":["web.apps.svc","web.example.internal"]}}""", V1Patch.PatchType.MergePatch);
+        await h.Client.PatchNamespacedCustomObjectAsync(rename, "cert-manager.io", "v1", "apps", "certificates", "web");
+        await Eventually.TrueAsync(async () => Revision(await CertificateAsync(h.Client, "apps", "web")) == 2, "re-issued for the new names");
+
+        var leaf = Pem.ReadCertificates(KubeObjects.SecretText(h.Server.Store.Get(ResourceKinds.Secrets, "apps", "web-tls"), "tls.crt")!)[0];
+        Assert.Equal(["web.apps.svc", "web.example.internal"], leaf.DnsNames.Order(StringComparer.Ordinal));
+        await Task.Delay(Delay * 4);
+        Assert.Equal(2, certManager.Issuances);
     }
 
     [Fact]

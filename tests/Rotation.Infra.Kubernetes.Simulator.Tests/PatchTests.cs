@@ -192,4 +192,26 @@ public sealed class PatchTests
         Assert.Equal("mesh-roots", Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("metadata").GetProperty("name").GetString());
         Assert.NotNull(h.Server.Store.Get(ResourceKinds.Bundles, null, "mesh-roots")["status"]);
     }
+
+    [Theory]
+    [InlineData("application/merge-patch+json", "not json")]
+    [InlineData("application/json-patch+json", "{\"op\":\"add\"}")]
+    [InlineData("application/json-patch+json", "[{\"op\":\"replace\",\"path\":\"/data/missing/deeper\",\"value\":1}]")]
+    [InlineData("application/json-patch+json", "[{\"op\":\"move\",\"from\":\"/nope\",\"path\":\"/data/x\"}]")]
+    [InlineData("application/json-patch+json", "[{\"op\":\"add\",\"path\":7}]")]
+    [InlineData("text/plain", "{}")]
+    public async Task Malformed_patches_are_client_errors_and_change_nothing(string contentType, string body)
+    {
+        await using var h = await SimulatorHarness.StartAsync();
+        var before = h.Server.Store.PutConfigMap("default", "c", new Dictionary<string, string> { ["a"] = "1" });
+        using var http = new HttpClient { BaseAddress = h.Server.BaseAddress };
+        using var content = new StringContent(body, System.Text.Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await http.PatchAsync(new Uri("api/v1/namespaces/default/configmaps/c", UriKind.Relative), content);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        Assert.Contains("\"kind\":\"Status\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(KubeObjects.ResourceVersion(before), KubeObjects.ResourceVersion(h.Server.Store.Get(ResourceKinds.ConfigMaps, "default", "c")));
+    }
 }

@@ -30,6 +30,11 @@ public sealed class KubeApiHandler
         {
             return ApiResponse.Of(e.Code, ApiStatus.From(e));
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or System.Text.Json.JsonException)
+        {
+            // A body the simulator could not make sense of: answer like the API server does, never drop the request.
+            return ApiResponse.Of(400, ApiStatus.Failure(400, "BadRequest", $"the request could not be processed: {e.Message}"));
+        }
     }
 
     private ApiResponse Dispatch(ApiRequestInfo request, string? contentType, string body)

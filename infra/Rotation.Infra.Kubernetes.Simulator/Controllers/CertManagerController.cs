@@ -184,7 +184,32 @@ public sealed class CertManagerController : SimulatedMeshController
             return "IncorrectIssuer";
         }
 
+        if (SpecMismatch(certificate, secret) is { } mismatch)
+        {
+            return mismatch;
+        }
+
         return Conditions.IsTrue(certificate, CertManagerNames.Issuing) ? "ManuallyTriggered" : null;
+    }
+
+    /// <summary>cert-manager re-issues when the stored certificate no longer matches the spec (SecretMismatch).</summary>
+    private static string? SpecMismatch(JsonObject certificate, JsonObject secret)
+    {
+        Certificate issued;
+        try
+        {
+            issued = Pem.ReadCertificates(KubeObjects.SecretText(secret, "tls.crt")!, "tls.crt")[0];
+        }
+        catch (Exception e) when (e is PkiException or FormatException)
+        {
+            return "InvalidCertificate";
+        }
+
+        var spec = certificate["spec"] as JsonObject ?? [];
+        var isCa = spec["isCA"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+        var sameNames = Strings(spec["dnsNames"]).ToHashSet(StringComparer.Ordinal).SetEquals(issued.DnsNames)
+            && Strings(spec["uris"]).ToHashSet(StringComparer.Ordinal).SetEquals(issued.UriNames);
+        return issued.IsCa != isCa || (!isCa && !sameNames) ? "SecretMismatch" : null;
     }
 
     private IssuedMaterial Issue(JsonObject certificate, ResourceKind issuerKind, JsonObject issuer, DateTimeOffset now)
