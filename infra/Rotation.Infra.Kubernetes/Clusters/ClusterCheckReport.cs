@@ -1,0 +1,10 @@
+namespace Rotation.Infra.Kubernetes.Clusters;
+
+/// <summary>One line of a cluster check: what was checked, whether it passed, and what was seen or what to do.</summary>
+public sealed record ClusterCheckLine(string Check, bool Passed, string Detail);
+
+/// <summary>The outcome of <see cref="ClusterCheck"/>: reachability, permissions and each target's preflight.</summary>
+public sealed record ClusterCheckReport(string Cluster, string? ServerVersion, IReadOnlyList<ClusterCheckLine> Lines)
+{
+    public bool Passed => Lines.All(l => l.Passed);
+}

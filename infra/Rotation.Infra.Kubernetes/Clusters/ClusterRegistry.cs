@@ -1,0 +1,148 @@
+using System.Text.RegularExpressions;
+using k8s;
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+using Rotation.Core.Rotations;
+using Rotation.Infra.Kubernetes.Targets;
+
+namespace Rotation.Infra.Kubernetes.Clusters;
+
+/// <summary>What `rotation cluster add` asks for. Exactly the fields of its <see cref="ClusterRegistration.Connection"/> kind are used.</summary>
+/// <param name="Name">The cluster's name in Rotation: lowercase letters, digits and '-', at most 63 characters.</param>
+/// <param name="Domain">The trust domain it belongs to; must exist.</param>
+/// <param name="Connection">Kubeconfig, InCluster or Aks.</param>
+/// <param name="KubeconfigPath">Kubeconfig: the file (stored as an absolute path; it is read again at each use, never copied).</param>
+/// <param name="Context">Kubeconfig: the context to use; null for the file's current-context.</param>
+/// <param name="AksResourceId">Aks: /subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerService/managedClusters/NAME.</param>
+/// <param name="Targets">At least one; see <see cref="TargetSpecParser"/> for the command-line spelling.</param>
+public sealed record ClusterAddRequest(
+    string Name,
+    string Domain,
+    ClusterConnectionKind Connection,
+    string? KubeconfigPath,
+    string? Context,
+    string? AksResourceId,
+    IReadOnlyList<TargetSpec> Targets);
+
+/// <summary>
+/// The cluster registry behind `rotation cluster add|list|remove|check`. Add and remove validate everything first and
+/// change nothing when they refuse (a one-line <see cref="DomainException"/> naming the problem and what to do).
+/// A rotation fans out to every cluster of its domain (see <see cref="KubernetesTargetResolver"/>).
+/// </summary>
+public sealed partial class ClusterRegistry
+{
+    private readonly IStateStore _store;
+    private readonly ClusterCheck _check;
+    private readonly TimeProvider _time;
+
+    public ClusterRegistry(IStateStore store, ClusterCheck check, TimeProvider time)
+    {
+        _store = store;
+        _check = check;
+        _time = time;
+    }
+
+    /// <summary>
+    /// The registry as a host wires it: cluster checks connect with <paramref name="options"/> (defaults when null) and,
+    /// for AKS clusters, <c>DefaultAzureCredential</c>.
+    /// </summary>
+    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null) =>
+        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time)), time ?? TimeProvider.System);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex ClusterName();
+
+    [GeneratedRegex("^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ContainerService/managedClusters/[^/]+$", RegexOptions.IgnoreCase)]
+    private static partial Regex AksResourceId();
+
+    /// <summary>Registers a cluster. Validates the name, the domain, the connection (kubeconfig readable, context present, AKS id well-formed) and every target and option; contacts no cluster (use <see cref="CheckAsync"/>).</summary>
+    public async Task<ClusterRegistration> AddAsync(ClusterAddRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Name is null || !ClusterName().IsMatch(request.Name))
+            throw new DomainException($"invalid cluster name '{request.Name}': use lowercase letters, digits and '-' (at most 63, starting and ending with a letter or digit)");
+        if (await _store.FindDomainAsync(request.Domain, cancellationToken) is null)
+            throw new DomainException($"trust domain '{request.Domain}' does not exist: create it with 'rotation domain init' first");
+        var existing = (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == request.Name);
+        if (existing is not null)
+            throw new DomainException($"cluster '{request.Name}' is already registered (domain '{existing.Domain}'): remove it first or pick another name");
+
+        var (kubeconfig, context, aks) = await ValidateConnectionAsync(request);
+        if (request.Targets.Count == 0)
+            throw new DomainException($"cluster '{request.Name}' needs at least one target: add --target with one of {string.Join(", ", TargetCatalog.Kinds)}");
+        var duplicate = request.Targets.GroupBy(t => t.Kind).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new DomainException($"target '{duplicate.Key}' is given twice for cluster '{request.Name}': a cluster has at most one target of each kind");
+        foreach (var target in request.Targets)
+            TargetCatalog.Validate(target);
+
+        var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
+        await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
+        return registration with { Version = 1 };
+    }
+
+    /// <summary>Registered Kubernetes clusters (of one domain, or all), by name.</summary>
+    public async Task<IReadOnlyList<ClusterRegistration>> ListAsync(string? domain = null, CancellationToken cancellationToken = default) =>
+        (await _store.ListClustersAsync(domain, cancellationToken))
+            .Where(c => c.Connection != ClusterConnectionKind.Simulated)
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Unregisters a cluster. Refused while its domain has an active rotation: that rotation's gates must keep seeing it.</summary>
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var cluster = await RequireAsync(name, cancellationToken);
+        var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        if (active is not null)
+            throw new DomainException($"cluster '{name}' takes part in rotation '{active.Id}' of domain '{cluster.Domain}': finish or abort it before removing the cluster");
+        await _store.CommitAsync(new ChangeSet { RemovedClusters = [cluster] }, cancellationToken);
+    }
+
+    /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>
+    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default) =>
+        await _check.RunAsync(await RequireAsync(name, cancellationToken), kind, cancellationToken);
+
+    private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
+        (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == name)
+            ?? throw new DomainException($"cluster '{name}' is not registered: see 'rotation cluster list'");
+
+    private static async Task<(string? Kubeconfig, string? Context, string? Aks)> ValidateConnectionAsync(ClusterAddRequest request)
+    {
+        switch (request.Connection)
+        {
+            case ClusterConnectionKind.Kubeconfig:
+                if (string.IsNullOrWhiteSpace(request.KubeconfigPath))
+                    throw new DomainException($"cluster '{request.Name}' needs a kubeconfig: pass --kubeconfig PATH");
+                var path = Path.GetFullPath(request.KubeconfigPath);
+                if (!File.Exists(path))
+                    throw new DomainException($"kubeconfig '{path}' does not exist: pass the path of a readable kubeconfig");
+                k8s.KubeConfigModels.K8SConfiguration config;
+                try
+                {
+                    config = await KubernetesClientConfiguration.LoadKubeConfigAsync(new FileInfo(path));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException)
+                {
+                    throw new DomainException($"kubeconfig '{path}' cannot be read ({ex.Message.Split('\n')[0]}): check the file and its permissions");
+                }
+
+                var contexts = config.Contexts?.Select(c => c.Name).ToList() ?? [];
+                var context = string.IsNullOrWhiteSpace(request.Context) ? null : request.Context.Trim();
+                var effective = context ?? config.CurrentContext;
+                if (string.IsNullOrEmpty(effective))
+                    throw new DomainException($"kubeconfig '{path}' has no current-context: pass --context with one of {Names(contexts)}");
+                if (!contexts.Contains(effective))
+                    throw new DomainException($"context '{effective}' is not in kubeconfig '{path}': use one of {Names(contexts)}");
+                return (path, context, null);
+            case ClusterConnectionKind.InCluster:
+                return (null, null, null);
+            case ClusterConnectionKind.Aks:
+                if (!AksResourceId().IsMatch(request.AksResourceId ?? string.Empty))
+                    throw new DomainException($"'{request.AksResourceId}' is not an AKS resource id: use /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME");
+                return (null, null, request.AksResourceId);
+            default:
+                throw new DomainException($"connection '{request.Connection}' cannot be registered as a cluster: use a kubeconfig, in-cluster or --aks");
+        }
+    }
+
+    private static string Names(IReadOnlyCollection<string> names) => names.Count == 0 ? "(none in the file)" : string.Join(", ", names);
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+using Rotation.Infra.Kubernetes.Clusters;
+using Rotation.Infra.Kubernetes.Targets;
+
+namespace Rotation.Infra.Kubernetes;
+
+/// <summary>
+/// The targets of a domain: every target of every Kubernetes cluster registered to it. Connections are made with
+/// bounded concurrency and kept per cluster registration version. A cluster that cannot be connected to still yields
+/// its targets, as ones that report themselves unavailable, so the rotation holds on it by name.
+/// </summary>
+public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
+{
+    private readonly IStateStore _store;
+    private readonly ClusterConnectionFactory _factory;
+    private readonly ConcurrentDictionary<(string Name, long Version), ClusterConnection> _connections = new();
+
+    public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory)
+    {
+        _store = store;
+        _factory = factory;
+    }
+
+    public async Task<IReadOnlyList<IRotationTarget>> ResolveAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        var clusters = (await _store.ListClustersAsync(domain, cancellationToken))
+            .Where(c => c.Connection != ClusterConnectionKind.Simulated)
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+        var resolved = await BoundedFanOut.RunAsync(clusters, _factory.Options.MaxClusterConcurrency, ResolveClusterAsync, cancellationToken);
+        return resolved.SelectMany(r => r.Result ?? []).ToList();
+    }
+
+    private async Task<IReadOnlyList<IRotationTarget>> ResolveClusterAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
+    {
+        ClusterConnection connection;
+        try
+        {
+            connection = await ConnectionAsync(cluster, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TargetUnavailableException or DomainException)
+        {
+            var reason = ex is TargetUnavailableException unavailable ? unavailable.Reason : $"cluster '{cluster.Name}': {ex.Message}";
+            return cluster.Targets.Select(t => (IRotationTarget)new UnavailableTarget($"{cluster.Name}/{t.Kind}", reason)).ToList();
+        }
+
+        return cluster.Targets.Select(t => (IRotationTarget)TargetCatalog.Create(connection, t)).ToList();
+    }
+
+    private async Task<ClusterConnection> ConnectionAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
+    {
+        var key = (cluster.Name, cluster.Version);
+        if (_connections.TryGetValue(key, out var cached))
+            return cached;
+        var connection = await _factory.ConnectAsync(cluster, cancellationToken);
+        if (_connections.TryAdd(key, connection))
+            return connection;
+        connection.Dispose();
+        return _connections[key];
+    }
+
+    public void Dispose()
+    {
+        foreach (var connection in _connections.Values)
+            connection.Dispose();
+        _connections.Clear();
+    }
+}
