@@ -24,12 +24,22 @@ internal static class RotateCommand
         var approveEach = new Option<bool>("--approve-each-phase") { Description = "Stop before every phase until 'rotation approve' (default: only the point of no return)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the phases and targets; change nothing" };
         var wait = RotationOptions.Wait();
-        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option };
+        var maxLeafTtl = RotationOptions.MaxLeafTtl();
+        var leafGrace = RotationOptions.LeafGrace();
+        var gateRetry = RotationOptions.GateRetry();
+        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option, maxLeafTtl.Option, leafGrace.Option, gateRetry.Option };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
-            var policy = new RotationPolicy();
+            var retry = gateRetry.ValueOf(parseResult);
+            var policy = new RotationPolicy
+            {
+                MaxLeafTtl = maxLeafTtl.ValueOf(parseResult),
+                LeafGrace = leafGrace.ValueOf(parseResult),
+                GateRetryInitial = retry,
+                GateRetryMax = retry > TimeSpan.FromMinutes(10) ? retry : TimeSpan.FromMinutes(10),
+            };
             if (parseResult.GetValue(approveEach))
             {
                 policy = policy.ApprovingEachPhase(kind);

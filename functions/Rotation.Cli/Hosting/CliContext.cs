@@ -32,9 +32,6 @@ public sealed class CliContext
     /// <summary>Replaces the registered clusters as the targets of rotations (tests, the drill's simulated estate).</summary>
     public ITargetResolver? Targets { get; init; }
 
-    /// <summary>Adapters by target kind ("istio", ...) for registered clusters.</summary>
-    public IReadOnlyDictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>> TargetFactories { get; init; } =
-        new Dictionary<string, Func<ClusterRegistration, TargetSpec, IRotationTarget>>();
 
     /// <summary>Who asked, for approvals and the audit trail.</summary>
     public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";

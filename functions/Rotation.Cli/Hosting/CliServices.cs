@@ -2,6 +2,8 @@ using Rotation.Core.Authorities;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Infra.Kubernetes;
+using Rotation.Infra.Kubernetes.Clusters;
 using Rotation.Infra.LocalVault;
 using Rotation.Infra.Sqlite;
 
@@ -27,7 +29,8 @@ public sealed class CliServices
             Passphrase = context.Environment(CliContext.PassphraseVariable),
         });
         Authorities = new CaService(Store, Vault, context.Time);
-        Targets = context.Targets ?? new RegisteredClusterTargets(Store, context.TargetFactories);
+        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time));
+        Clusters = ClusterRegistry.Create(Store, context.Time);
         Rotations = new RotationService(Store, Targets, context.Time);
         StepRunner = new RotationStepRunner(Store, Vault, Targets, context.Time);
     }
@@ -40,6 +43,7 @@ public sealed class CliServices
     public ITargetResolver Targets { get; }
     public RotationService Rotations { get; }
     public RotationStepRunner StepRunner { get; }
+    public ClusterRegistry Clusters { get; }
 
     /// <summary>For init: the home is created on first write.</summary>
     public static CliServices OpenOrCreate(CliContext context, string? homeOption) =>

@@ -17,6 +17,22 @@ public static class RotationOptions
         "Longest wait for a gate in this process; past it the rotation is parked for 'rotation resume'",
         "5m");
 
+    /// <summary>The mesh's longest workload certificate lifetime: the leaf gate's time rule waits it out where leaves are not observable.</summary>
+    public static DurationOption MaxLeafTtl() => CliOptions.Duration(
+        "--max-leaf-ttl",
+        "Longest workload leaf lifetime in the estate (Istio's default is 24h); the leaf gate waits it out where leaves cannot be observed",
+        "24h");
+
+    public static DurationOption LeafGrace() => CliOptions.Duration(
+        "--leaf-grace",
+        "Added to --max-leaf-ttl for clock skew, propagation and stragglers",
+        "1h");
+
+    public static DurationOption GateRetry() => CliOptions.Duration(
+        "--gate-retry",
+        "First wait after a gate holds; doubles per attempt up to 10m",
+        "30s");
+
     public static Option<RotationPhase?> Phase() => new("--phase")
     {
         Description = "The phase, e.g. RetireOldRoot or retire-old-root (default: the current phase)",
