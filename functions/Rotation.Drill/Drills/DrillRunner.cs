@@ -13,11 +13,11 @@ public sealed class DrillRunner
     public const string BeforePhase = "Before";
     public const string AfterPhase = "After";
 
-    private readonly SimulatedEstate _estate;
+    private readonly IWorkloadEstate _estate;
     private readonly DrillOptions _options;
     private readonly TimeProvider _time;
 
-    public DrillRunner(SimulatedEstate estate, DrillOptions? options = null, TimeProvider? timeProvider = null)
+    public DrillRunner(IWorkloadEstate estate, DrillOptions? options = null, TimeProvider? timeProvider = null)
     {
         _estate = estate;
         _options = options ?? new DrillOptions();
@@ -155,7 +155,7 @@ public sealed class DrillRunner
             WallMs = (long)wall.TotalMilliseconds,
             MandatoryWaitMs = (long)mandatory.TotalMilliseconds,
             OverheadMs = (long)(wall - mandatory).TotalMilliseconds,
-            Clusters = _estate.Clusters.Count,
+            Clusters = _estate.ClusterCount,
             Workloads = _estate.Workloads.Count,
             Sampling = generator.Sampling,
             OpenSslHandshakes = phases.Sum(p => p.OpenSslHandshakes),
