@@ -147,14 +147,17 @@ public sealed class DrillRunner
             .ToList();
         var wall = finished - started;
         var mandatory = _estate.MandatoryWaits.Total(started, finished);
+        var wallMs = (long)wall.TotalMilliseconds;
+        var mandatoryMs = (long)mandatory.TotalMilliseconds;
         return new DrillReport
         {
             TotalHandshakes = phases.Sum(p => p.Handshakes),
             TotalFailures = phases.Sum(p => p.Failures),
             Phases = phases,
-            WallMs = (long)wall.TotalMilliseconds,
-            MandatoryWaitMs = (long)mandatory.TotalMilliseconds,
-            OverheadMs = (long)(wall - mandatory).TotalMilliseconds,
+            WallMs = wallMs,
+            MandatoryWaitMs = mandatoryMs,
+            // Derived from the rounded parts so wall = mandatory + overhead holds exactly in the report.
+            OverheadMs = wallMs - mandatoryMs,
             Clusters = _estate.ClusterCount,
             Workloads = _estate.Workloads.Count,
             Sampling = generator.Sampling,
