@@ -30,6 +30,7 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
     private long _bundleGeneration;
     private string? _issuerSha;
     private object? _issuerSwitchWait;
+    private DateTimeOffset _oldLeavesGoneBy;
     private object? _bundleWait;
     private bool _stopped;
 
@@ -132,6 +133,7 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
 
             SyncTrust();
             WatchIssuer();
+            CloseIssuerSwitchWaitIfSettled();
         }
     }
 
@@ -188,6 +190,9 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
             if (_issuerSwitchWait is not null)
                 _waits.Close(_issuerSwitchWait, now);
             _issuerSwitchWait = _waits.Open(now);
+            // A leaf istiod signed with the old CA just before the switch lives a full lifetime (TTL plus the second
+            // LeafMinter adds for whole-second certificate times).
+            _oldLeavesGoneBy = now + _options.LeafTtl + TimeSpan.FromSeconds(1);
         }
     }
 
@@ -195,13 +200,29 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
     {
         var issuer = _source.CurrentIssuer ?? throw new PkiException($"cluster '{Name}': istiod has no CA loaded");
         workload.UseCredential(_minter.Mint(workload, issuer));
-        _leafIssuerByWorkload[workload.Location] = issuer.Issuer.Certificate.Sha256;
+        var sha = issuer.Issuer.Certificate.Sha256;
+        _leafIssuerByWorkload[workload.Location] = sha;
+        lock (_lock)
+            _issuerSha ??= sha;
+
+        CloseIssuerSwitchWaitIfSettled();
+    }
+
+    /// <summary>
+    /// A switch settles when every workload holds a leaf from the new CA and any leaf the old CA could have signed
+    /// has expired: Istio keeps leaves in the proxies' memory, so no engine can know they are gone any sooner.
+    /// </summary>
+    private void CloseIssuerSwitchWaitIfSettled()
+    {
+        var now = _time.GetUtcNow();
         lock (_lock)
         {
-            _issuerSha ??= issuer.Issuer.Certificate.Sha256;
-            if (_issuerSwitchWait is not null && Workloads.All(w => _leafIssuerByWorkload.TryGetValue(w.Location, out var s) && s == _issuerSha))
+            if (_issuerSwitchWait is null || _issuerSha is not { } current)
+                return;
+            var reissued = Workloads.All(w => _leafIssuerByWorkload.TryGetValue(w.Location, out var s) && s == current);
+            if (reissued && now >= _oldLeavesGoneBy)
             {
-                _waits.Close(_issuerSwitchWait, _time.GetUtcNow());
+                _waits.Close(_issuerSwitchWait, now);
                 _issuerSwitchWait = null;
             }
         }
