@@ -43,6 +43,7 @@ public sealed class KubernetesEngineDrillTests(Xunit.Abstractions.ITestOutputHel
         Assert.True(report.Passed, report.ToJson());
         Assert.True(report.TotalHandshakes >= 100, $"only {report.TotalHandshakes} handshakes");
         Assert.Equal(2, report.Clusters);
+        Assert.True(report.MandatoryWaitMs > 0 && report.MandatoryWaitMs <= report.WallMs, report.ToJson());
 
         var authorities = await store.ListAuthoritiesAsync(EstateFixture.Domain);
         var newIntermediate = authorities.Single(a => a.Id == result.Rotation!.Authorities.NewIntermediateId).Certificate;
@@ -90,5 +91,31 @@ public sealed class KubernetesEngineDrillTests(Xunit.Abstractions.ITestOutputHel
             new[] { a.Root.Certificate.Sha256, b.Root.Certificate.Sha256 }.Order(),
             w.TrustStore.Bundle.Fingerprints.Order()));
         Assert.Empty(kube.Server.Requests.Writes());
+    }
+
+    [Fact]
+    public async Task Workloads_take_leaves_from_the_CA_istiod_loaded_not_from_what_cacerts_says()
+    {
+        using var home = new TempDirectory("rotation-drill-k8s-refused");
+        var a = DrillAuthorities.Create(EstateFixture.Domain, "A");
+        var b = DrillAuthorities.Create(EstateFixture.Domain, "B");
+        var quickLeaves = new SimulatedClusterOptions { LeafTtl = TimeSpan.FromSeconds(1) };
+        await using var fleet = await SimulatedIstioFleet.StartAsync(1, home.Path, a.AloneIssuer(), TimeSpan.FromMilliseconds(20));
+        await using var estate = await KubernetesBackedEstate.StartAsync(EstateFixture.Domain, fleet.Clusters, 2, quickLeaves);
+        var kube = fleet.Clusters[0].Kube;
+
+        // Root B replacing root A outright: istiod refuses it ("Updating new ROOT-CA not supported") and keeps CA A.
+        Rotation.Infra.Kubernetes.Simulator.Seeding.MeshSeeding.PutIstioCaCerts(kube.Store, b.Intermediate, [b.Root.Certificate], [b.Root.Certificate]);
+        var before = estate.Workloads.ToDictionary(w => w.Location, w => w.Credential!);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        Assert.NotNull(kube.Istio.CaLoadError);
+        Assert.Equal(a.Intermediate.Certificate, kube.Istio.LoadedCa?.Ca.Certificate);
+        Assert.All(estate.Workloads, w =>
+        {
+            Assert.NotSame(before[w.Location], w.Credential);
+            Assert.True(w.Credential!.Certificate.IsSignedBy(a.Intermediate.Certificate), $"{w.Location} got a leaf from {w.Credential.Certificate.Issuer}");
+            Assert.Equal([a.Root.Certificate.Sha256], w.TrustStore.Bundle.Fingerprints);
+        });
     }
 }
