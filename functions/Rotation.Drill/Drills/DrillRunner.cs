@@ -145,16 +145,17 @@ public sealed class DrillRunner
         var phases = tally.Snapshot()
             .Select(p => new DrillPhaseReport(p.Name, p.Handshakes, p.Failures, (long)clock.DurationOf(p.Name).TotalMilliseconds, p.FailureReasons, p.OpenSslHandshakes))
             .ToList();
-        var wall = finished - started;
-        var mandatory = _estate.MandatoryWaits.Total(started, finished);
+        // Whole milliseconds first, then the difference, so wall = mandatory + overhead holds exactly in the report.
+        var wallMs = (long)(finished - started).TotalMilliseconds;
+        var mandatoryMs = Math.Min(wallMs, (long)_estate.MandatoryWaits.Total(started, finished).TotalMilliseconds);
         return new DrillReport
         {
             TotalHandshakes = phases.Sum(p => p.Handshakes),
             TotalFailures = phases.Sum(p => p.Failures),
             Phases = phases,
-            WallMs = (long)wall.TotalMilliseconds,
-            MandatoryWaitMs = (long)mandatory.TotalMilliseconds,
-            OverheadMs = (long)(wall - mandatory).TotalMilliseconds,
+            WallMs = wallMs,
+            MandatoryWaitMs = mandatoryMs,
+            OverheadMs = wallMs - mandatoryMs,
             Clusters = _estate.Clusters.Count,
             Workloads = _estate.Workloads.Count,
             Sampling = generator.Sampling,
