@@ -145,10 +145,9 @@ public sealed class DrillRunner
         var phases = tally.Snapshot()
             .Select(p => new DrillPhaseReport(p.Name, p.Handshakes, p.Failures, (long)clock.DurationOf(p.Name).TotalMilliseconds, p.FailureReasons, p.OpenSslHandshakes))
             .ToList();
-        var wall = finished - started;
-        var mandatory = _estate.MandatoryWaits.Total(started, finished);
-        var wallMs = (long)wall.TotalMilliseconds;
-        var mandatoryMs = (long)mandatory.TotalMilliseconds;
+        // Whole milliseconds first, then the difference, so wall = mandatory + overhead holds exactly in the report.
+        var wallMs = (long)(finished - started).TotalMilliseconds;
+        var mandatoryMs = Math.Min(wallMs, (long)_estate.MandatoryWaits.Total(started, finished).TotalMilliseconds);
         return new DrillReport
         {
             TotalHandshakes = phases.Sum(p => p.Handshakes),
@@ -156,7 +155,6 @@ public sealed class DrillRunner
             Phases = phases,
             WallMs = wallMs,
             MandatoryWaitMs = mandatoryMs,
-            // Derived from the rounded parts so wall = mandatory + overhead holds exactly in the report.
             OverheadMs = wallMs - mandatoryMs,
             Clusters = _estate.ClusterCount,
             Workloads = _estate.Workloads.Count,
