@@ -20,6 +20,20 @@ public sealed class DurationParserTests
     }
 
     [Theory]
+    [InlineData("100ms", 100L)]
+    [InlineData("1s500ms", 1500L)]
+    [InlineData("1m5ms", 60_005L)]
+    public void Parses_milliseconds(string text, long milliseconds)
+    {
+        Assert.True(DurationParser.TryParse(text, out var duration, out var error), error);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+    }
+
+    [Fact]
+    public void A_sub_second_duration_round_trips_through_its_formatted_spelling() =>
+        Assert.Equal(TimeSpan.FromMilliseconds(250), DurationParser.Parse(DurationParser.Format(TimeSpan.FromMilliseconds(250))));
+
+    [Theory]
     [InlineData("")]
     [InlineData("10")]
     [InlineData("y")]
@@ -28,6 +42,8 @@ public sealed class DurationParserTests
     [InlineData("-1d")]
     [InlineData("10 d")]
     [InlineData("0s")]
+    [InlineData("0ms")]
+    [InlineData("10mss")]
     [InlineData("99999999999y")]
     public void Refuses_anything_else_with_a_hint(string text)
     {

@@ -4,11 +4,12 @@ namespace Rotation.Cli.Parsing;
 
 /// <summary>
 /// Durations as operators write them: a number and a unit, optionally several ("1d12h"). y is 365 days;
-/// there is no month because months differ in length and a CA validity should not.
+/// there is no month because months differ in length and a CA validity should not. ms (milliseconds) is for short
+/// gate retries in drills and tests, and is what <see cref="Format"/> writes for sub-second durations.
 /// </summary>
 public static class DurationParser
 {
-    public const string Hint = "use a number and a unit y, d, h, m or s, e.g. 10y, 90d, 24h, 30m";
+    public const string Hint = "use a number and a unit y, d, h, m, s or ms, e.g. 10y, 90d, 24h, 30m";
 
     public static bool TryParse(string? text, out TimeSpan duration, out string error)
     {
@@ -35,15 +36,17 @@ public static class DurationParser
                 return false;
             }
 
+            var milliseconds = text.AsSpan(position).StartsWith("ms", StringComparison.OrdinalIgnoreCase);
+            var unit = TimeSpan.FromMilliseconds(1);
             if (!long.TryParse(text.AsSpan(start, position - start), NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
-                || !TryUnit(text[position], out var unit)
+                || (!milliseconds && !TryUnit(text[position], out unit))
                 || !TryAdd(ref duration, amount, unit))
             {
                 error = $"invalid duration '{text}': {Hint}";
                 return false;
             }
 
-            position++;
+            position += milliseconds ? 2 : 1;
         }
 
         if (duration <= TimeSpan.Zero)
