@@ -45,6 +45,13 @@ public sealed class CrashResumeTests : IAsyncLifetime
     [MemberData(nameof(RootPhases))]
     public async Task Killed_as_a_phase_begins_resume_finishes_the_rotation(RotationPhase phase)
     {
+        // A real API server answers in tens of milliseconds; without that latency a write phase can begin and commit
+        // between two polls of the SQLite file and the kill would land a phase late.
+        foreach (var (_, cluster) in _estate.Clusters)
+        {
+            cluster.Server.Faults.Add(_ => true, Fault.Slow(TimeSpan.FromMilliseconds(30)));
+        }
+
         var killed = await DriveAndKillAsync(record => record?.CurrentPhase == phase);
 
         Assert.True(killed.CurrentPhase == phase, $"the driver was killed at {killed.CurrentPhase}, not {phase}");
