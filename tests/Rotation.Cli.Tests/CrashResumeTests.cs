@@ -9,6 +9,7 @@ using Rotation.Infra.Kubernetes.Simulator.Controllers;
 using Rotation.Infra.Kubernetes.Simulator.Faults;
 using Rotation.Infra.Kubernetes.Simulator.Store;
 using Rotation.Infra.Sqlite;
+using Xunit.Abstractions;
 
 namespace Rotation.Cli.Tests;
 
@@ -18,19 +19,29 @@ namespace Rotation.Cli.Tests;
 /// then `rotation resume` must finish it with the estate, the CA inventory and the outbox exactly as if nothing had
 /// happened, and no workload pair may fail a chain check at any moment of the run.
 /// </summary>
-public sealed class CrashResumeTests : IAsyncLifetime
+public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<InitializedHome>
 {
     private static readonly TimeSpan LeafTtl = TimeSpan.FromSeconds(2);
     private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "2s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
     private CrashEstate _estate = null!;
     private HandshakeProbe _probe = null!;
     private SqliteStateStore _store = null!;
+    private readonly ITestOutputHelper _log;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+    private readonly InitializedHome _template;
+
+    public CrashResumeTests(InitializedHome template, ITestOutputHelper log)
+    {
+        _template = template;
+        _log = log;
+    }
 
     public static TheoryData<RotationPhase> RootPhases => [.. RotationPlans.For(RotationKind.Root)];
 
     public async Task InitializeAsync()
     {
-        _estate = await CrashEstate.StartAsync();
+        _estate = await CrashEstate.StartAsync(_template);
         _store = Homes.Store(_estate.Home);
         _probe = new HandshakeProbe(_estate, LeafTtl);
     }
@@ -95,12 +106,21 @@ public sealed class CrashResumeTests : IAsyncLifetime
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            RotationPhase? seen = null;
+            Log("rotate started");
             while (true)
             {
                 var record = (await _store.ListRotationsAsync(CrashEstate.Domain)).SingleOrDefault();
+                if (record is not null && record.CurrentPhase != seen)
+                {
+                    seen = record.CurrentPhase;
+                    Log($"phase {seen}");
+                }
+
                 if (killWhen(record))
                 {
                     await driver.KillAsync();
+                    Log("killed");
                     _probe.Sample();
                     record ??= await PollForRotationAsync();
                     return (await _store.FindRotationAsync(record.Id))!;
@@ -115,6 +135,7 @@ public sealed class CrashResumeTests : IAsyncLifetime
                     Assert.True(approve.ExitCode == 0, approve.ToString());
                     driver.Dispose();
                     driver = DriverProcess.Start(cli, "resume", record.Id);
+                    Log("approved; resume started");
                 }
 
                 Assert.True(DateTime.UtcNow < deadline, $"the kill point never came:\n{driver.Output}");
@@ -144,7 +165,9 @@ public sealed class CrashResumeTests : IAsyncLifetime
             Assert.True(approve.ExitCode == 0, approve.ToString());
         }
 
+        Log("resume after the kill");
         var resume = await cli.RunAsync("resume", id);
+        Log("resumed:\n" + resume.StdOut);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         Assert.Contains($"completed {id}", resume.StdOut, StringComparison.Ordinal);
     }
@@ -194,6 +217,8 @@ public sealed class CrashResumeTests : IAsyncLifetime
         Assert.True(_probe.Samples > 20, $"only {_probe.Samples} traffic samples were taken");
         Assert.True(_probe.Failures.Count == 0, $"{_probe.Failures.Count} of {_probe.Checks} chain checks failed:\n{string.Join('\n', _probe.Failures.Take(10))}");
     }
+
+    private void Log(string line) => _log.WriteLine($"{_clock.Elapsed.TotalSeconds,7:0.000}s {line}");
 
     private static bool IsCacertsWrite(ApiRequestInfo request) =>
         request.IsWrite && request.Resource == "secrets" && request.Namespace == IstioNames.Namespace && request.Name == IstioNames.CaSecret;

@@ -11,7 +11,7 @@ namespace Rotation.Cli.Tests.Support;
 
 /// <summary>
 /// Two simulated clusters (real API servers on loopback, istiod with a plug-in CA and ISTIO_MULTIROOT_MESH, two
-/// workload namespaces each) registered in a real home made by `rotation init`: what a crashed driver leaves behind.
+/// workload namespaces each) registered in a real home made by `rotation init` (see <see cref="InitializedHome"/>): what a crashed driver leaves behind.
 /// </summary>
 public sealed class CrashEstate : IAsyncDisposable
 {
@@ -31,7 +31,7 @@ public sealed class CrashEstate : IAsyncDisposable
 
     public ProcessRunner Cli => new(Home);
 
-    public static async Task<CrashEstate> StartAsync()
+    public static async Task<CrashEstate> StartAsync(InitializedHome template)
     {
         var temp = new TempDirectory("rotation-crash");
         var clusters = new List<(string, SimulatedKubeCluster)>();
@@ -39,8 +39,7 @@ public sealed class CrashEstate : IAsyncDisposable
         try
         {
             var cli = estate.Cli;
-            var init = await cli.RunAsync("init", "--domain", Domain);
-            Assert.True(init.ExitCode == 0, init.ToString());
+            template.CopyTo(estate.Home);
             var issuer = await Homes.ActiveIssuerAsync(estate.Home, Domain, cli.Environment[CliContext.PassphraseVariable]!);
             var root = issuer.Bundle.ToList();
             var registry = ClusterRegistry.Create(Homes.Store(estate.Home));
