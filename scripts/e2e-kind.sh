@@ -3,7 +3,10 @@
 #
 # NOT RUN HERE: the build machines have no Docker engine, so this script has never been executed as part of the
 # build or by its author. It is written for users with Docker, kind, kubectl, istioctl and the `rotation` CLI on PATH.
-# It assumes the CLI spellings of docs/targets.md (`rotation cluster add ... --target istio`) and of `rotation --help`.
+# Its commands are the CLI's real spellings (`rotation cluster add NAME --domain D --kubeconfig FILE --context CTX
+# --target istio`, `rotation rotate root --max-leaf-ttl ... --leaf-grace ...`, `rotation resume ID --wait DURATION`,
+# `rotation status ID --json`); the same sequence runs in CI against the simulated cluster
+# (tests/Rotation.Cli.Tests/ClusterRotationTests.cs), but never against a real Istio.
 # Read it before running it; it creates and (unless KEEP_CLUSTER=1) deletes a kind cluster named $CLUSTER.
 #
 # What it does:
@@ -15,14 +18,16 @@
 #      checking sleep -> httpbin after every phase with curl.
 #
 # Environment: CLUSTER (rotation-e2e), DOMAIN (mesh.e2e.internal), ISTIO_VERSION (whatever istioctl installs),
-#              ROTATION_HOME (a temp dir), KEEP_CLUSTER (0), LEAF_TTL (1h: Istio's default workload TTL is 24h;
-#              the leaf gate waits for it, so the script shortens it to keep the run short).
+#              ROTATION_HOME (a temp dir), KEEP_CLUSTER (0), LEAF_TTL (10m: Istio's default workload TTL is 24h;
+#              Istio leaves are not observable through the API, so the leaf gate waits --max-leaf-ttl + --leaf-grace
+#              after the issuer switch; the script shortens the TTL to keep the run short), LEAF_GRACE (2m).
 set -euo pipefail
 
 CLUSTER="${CLUSTER:-rotation-e2e}"
 DOMAIN="${DOMAIN:-mesh.e2e.internal}"
 KEEP_CLUSTER="${KEEP_CLUSTER:-0}"
-LEAF_TTL="${LEAF_TTL:-1h}"
+LEAF_TTL="${LEAF_TTL:-10m}"
+LEAF_GRACE="${LEAF_GRACE:-2m}"
 export ROTATION_HOME="${ROTATION_HOME:-$(mktemp -d)}"
 WORK="$(mktemp -d)"
 KUBECONFIG_FILE="$WORK/kubeconfig"
@@ -124,20 +129,24 @@ rotation cluster check "$CLUSTER"
 
 log "starting the root rotation"
 # --approve-each-phase parks the rotation before every phase, so the script can check traffic between phases.
-rotation rotate root --domain "$DOMAIN" --approve-each-phase
-ROTATION_ID="$(rotation status --domain "$DOMAIN" --json | sed -n 's/.*"id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' | head -n 1)"
-[[ -n "$ROTATION_ID" ]] || die "could not read the rotation id from 'rotation status --json'"
+# --max-leaf-ttl/--leaf-grace must cover SECRET_TTL: the leaf gate waits that long after the issuer switch.
+rotation rotate root --domain "$DOMAIN" --approve-each-phase --max-leaf-ttl "$LEAF_TTL" --leaf-grace "$LEAF_GRACE" --gate-retry 10s \
+  | tee "$WORK/rotate.out"
+ROTATION_ID="$(grep -o 'rot-[0-9]\{14\}-[0-9a-f]\{6\}' "$WORK/rotate.out" | head -n 1)"
+[[ -n "$ROTATION_ID" ]] || die "could not read the rotation id from the output of 'rotation rotate root'"
 
 for phase in Prepare DistributeTrust VerifyTrust SwitchIssuer VerifyLeaves RetireOldRoot VerifyRetired; do
   log "phase $phase"
   rotation approve "$ROTATION_ID" --phase "$phase"
   # --wait keeps driving through gate waits (trust propagation, the leaf TTL) until the next approval or the end.
-  rotation resume "$ROTATION_ID" --wait
+  rotation resume "$ROTATION_ID" --wait 30m
   check_traffic "after $phase"
 done
 
 rotation status "$ROTATION_ID"
-rotation status "$ROTATION_ID" --json | grep -q '"status"[[:space:]]*:[[:space:]]*"Completed"' || die "the rotation did not complete"
+# status --json prints the rotation record as one line of camelCase JSON; its top-level "status" is the first one.
+STATUS="$(rotation status "$ROTATION_ID" --json | grep -o '"status":"[a-zA-Z]*"' | head -n 1)"
+[[ "$STATUS" == '"status":"completed"' ]] || die "the rotation did not complete ($STATUS): see 'rotation status $ROTATION_ID'"
 
 log "root-cert.pem now holds only the new root"
 k -n istio-system get secret cacerts -o jsonpath='{.data.root-cert\.pem}' | base64 -d | grep -c 'BEGIN CERTIFICATE' | grep -qx 1 \

@@ -67,7 +67,25 @@ public sealed class DrillCommandTests : IDisposable
         Assert.Contains("PASSED", result.StdOut);
     }
 
+    [Fact]
+    public async Task The_kubernetes_drill_rotates_simulated_clusters_through_the_adapter_without_a_failure()
+    {
+        var result = await _rotation.RunAsync("drill", "--kubernetes", "--clusters", "2", "--workloads", "3", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var report = JsonDocument.Parse(result.StdOut);
+        var root = report.RootElement;
+        Assert.Equal(0, root.GetProperty("totalFailures").GetInt64());
+        Assert.True(root.GetProperty("totalHandshakes").GetInt64() >= 100, result.StdOut);
+        Assert.Equal(2, root.GetProperty("clusters").GetInt32());
+        Assert.Equal(6, root.GetProperty("workloads").GetInt32());
+        var phases = root.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Contains("RetireOldRoot", phases);
+        Assert.False(Directory.Exists(_rotation.Home), "the drill must not create or touch the operator's home");
+    }
+
     [Theory]
+    [InlineData("--kubernetes", "--naive")]
     [InlineData("--naive", "--wrong-order")]
     [InlineData("--clusters", "0")]
     [InlineData("--leaf-ttl", "forever")]

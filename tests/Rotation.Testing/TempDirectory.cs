@@ -23,6 +23,8 @@ public sealed class TempDirectory : IDisposable
         return path;
     }
 
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
     public string Read(string relative) => System.IO.File.ReadAllText(File(relative));
 
     public void Dispose()

@@ -20,6 +20,7 @@ internal static class CommandTree
             VerifyCommand.Create(context),
             RotateCommand.Create(context, home),
             StatusCommand.Create(context, home),
+            ClusterCommand.Create(context, home),
             ApproveCommand.Create(context, home),
             AbortCommand.Create(context, home),
             ResumeCommand.Create(context, home),

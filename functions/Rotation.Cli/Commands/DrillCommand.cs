@@ -28,16 +28,22 @@ internal static class DrillCommand
         var naive = new Option<bool>("--naive") { Description = "Negative control: swap root and issuer at once, no overlap (must fail, exit 3)" };
         var wrongOrder = new Option<bool>("--wrong-order") { Description = "Negative control: issue from the new intermediate before its root is trusted (must fail, exit 3)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for traffic sampling, to replay a drill's choices", HelpName = "N" };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Rotate through the Kubernetes adapter: each cluster is a simulated API server running istiod, registered by kubeconfig with an istio target" };
         var json = CliOptions.Json();
         var command = new Command("drill", "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
         {
-            clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, json,
+            clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, kubernetes, json,
         };
         command.Validators.Add(result =>
         {
             if (result.GetValue(naive) && result.GetValue(wrongOrder))
             {
                 result.AddError("--naive and --wrong-order are two different negative controls: choose one");
+            }
+
+            if (result.GetValue(kubernetes) && (result.GetValue(naive) || result.GetValue(wrongOrder)))
+            {
+                result.AddError("the negative controls run on the in-process estate only: drop --kubernetes or the control");
             }
         });
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -58,7 +64,7 @@ internal static class DrillCommand
 
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
-                : await RunInThrowawayHomeAsync(request, context.Time, cancellationToken);
+                : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), context.Time, cancellationToken);
 
             if (parseResult.GetValue(json))
             {
@@ -76,7 +82,7 @@ internal static class DrillCommand
         return command;
     }
 
-    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, bool kubernetes, TimeProvider time, CancellationToken cancellationToken)
     {
         var home = Directory.CreateTempSubdirectory("rotation-drill-");
         try
@@ -88,7 +94,10 @@ internal static class DrillCommand
                 KeyDirectory = Path.Combine(home.FullName, CliServices.KeyDirectoryName),
                 Passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             });
-            return await EngineDrill.RunAsync(store, vault, request, time, cancellationToken);
+            // Kubernetes: the simulated clusters' kubeconfigs live in the same throwaway home and go with it.
+            return kubernetes
+                ? await EngineDrill.RunKubernetesAsync(store, vault, request, home.FullName, time, cancellationToken)
+                : await EngineDrill.RunAsync(store, vault, request, time, cancellationToken);
         }
         finally
         {

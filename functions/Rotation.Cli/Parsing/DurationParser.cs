@@ -4,12 +4,12 @@ namespace Rotation.Cli.Parsing;
 
 /// <summary>
 /// Durations as operators write them: a number and a unit, optionally several ("1d12h"). y is 365 days;
-/// there is no month because months differ in length and a CA validity should not. ms (milliseconds) is for short
-/// gate retries in drills and tests, and is what <see cref="Format"/> writes for sub-second durations.
+/// there is no month because months differ in length and a CA validity should not. ms exists for gate retries
+/// and drills against simulated clusters, where a second is long.
 /// </summary>
 public static class DurationParser
 {
-    public const string Hint = "use a number and a unit y, d, h, m, s or ms, e.g. 10y, 90d, 24h, 30m";
+    public const string Hint = "use a number and a unit y, d, h, m, s or ms, e.g. 10y, 90d, 24h, 30m, 200ms";
 
     public static bool TryParse(string? text, out TimeSpan duration, out string error)
     {
@@ -39,7 +39,7 @@ public static class DurationParser
             var milliseconds = text.AsSpan(position).StartsWith("ms", StringComparison.OrdinalIgnoreCase);
             var unit = TimeSpan.FromMilliseconds(1);
             if (!long.TryParse(text.AsSpan(start, position - start), NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
-                || (!milliseconds && !TryUnit(text[position], out unit))
+                || !(milliseconds || TryUnit(text[position], out unit))
                 || !TryAdd(ref duration, amount, unit))
             {
                 error = $"invalid duration '{text}': {Hint}";
@@ -79,6 +79,11 @@ public static class DurationParser
                 parts.Add($"{count}{unit}");
                 rest -= TimeSpan.FromTicks(count * length.Ticks);
             }
+        }
+
+        if (rest >= TimeSpan.FromMilliseconds(1))
+        {
+            parts.Add($"{(long)rest.TotalMilliseconds}ms");
         }
 
         return parts.Count > 0 ? string.Concat(parts) : $"{duration.TotalMilliseconds:0}ms";

@@ -10,10 +10,13 @@ namespace Rotation.Core.Serialization;
 /// </summary>
 public static class CloudEventJson
 {
+    // Events are read by machines and people, never embedded in HTML: "+00:00" stays readable instead of "\u002B00:00".
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Serialize(CloudEvent cloudEvent)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             Write(writer, cloudEvent);
         }
@@ -25,7 +28,7 @@ public static class CloudEventJson
     public static string SerializeBatch(IEnumerable<CloudEvent> cloudEvents)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartArray();
             foreach (var cloudEvent in cloudEvents)

@@ -13,11 +13,11 @@ public sealed class DrillRunner
     public const string BeforePhase = "Before";
     public const string AfterPhase = "After";
 
-    private readonly SimulatedEstate _estate;
+    private readonly IWorkloadEstate _estate;
     private readonly DrillOptions _options;
     private readonly TimeProvider _time;
 
-    public DrillRunner(SimulatedEstate estate, DrillOptions? options = null, TimeProvider? timeProvider = null)
+    public DrillRunner(IWorkloadEstate estate, DrillOptions? options = null, TimeProvider? timeProvider = null)
     {
         _estate = estate;
         _options = options ?? new DrillOptions();
@@ -145,17 +145,18 @@ public sealed class DrillRunner
         var phases = tally.Snapshot()
             .Select(p => new DrillPhaseReport(p.Name, p.Handshakes, p.Failures, (long)clock.DurationOf(p.Name).TotalMilliseconds, p.FailureReasons, p.OpenSslHandshakes))
             .ToList();
-        var wall = finished - started;
-        var mandatory = _estate.MandatoryWaits.Total(started, finished);
+        // Whole milliseconds first, then the difference, so wall = mandatory + overhead holds exactly in the report.
+        var wallMs = (long)(finished - started).TotalMilliseconds;
+        var mandatoryMs = Math.Min(wallMs, (long)_estate.MandatoryWaits.Total(started, finished).TotalMilliseconds);
         return new DrillReport
         {
             TotalHandshakes = phases.Sum(p => p.Handshakes),
             TotalFailures = phases.Sum(p => p.Failures),
             Phases = phases,
-            WallMs = (long)wall.TotalMilliseconds,
-            MandatoryWaitMs = (long)mandatory.TotalMilliseconds,
-            OverheadMs = (long)(wall - mandatory).TotalMilliseconds,
-            Clusters = _estate.Clusters.Count,
+            WallMs = wallMs,
+            MandatoryWaitMs = mandatoryMs,
+            OverheadMs = wallMs - mandatoryMs,
+            Clusters = _estate.ClusterCount,
             Workloads = _estate.Workloads.Count,
             Sampling = generator.Sampling,
             OpenSslHandshakes = phases.Sum(p => p.OpenSslHandshakes),

@@ -4,6 +4,7 @@ using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Drill.Estate;
+using Rotation.Drill.Kubernetes;
 
 namespace Rotation.Drill.Drills;
 
@@ -28,16 +29,58 @@ public static class EngineDrill
     public static async Task<DrillResult> RunAsync(IStateStore store, IKeyVault vault, DrillRequest request, TimeProvider time, CancellationToken cancellationToken = default)
     {
         request.Estate.Validate();
-        var inventory = await new CaService(store, vault, time).InitAsync(request.Domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken);
+        var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
+        await using var estate = SimulatedEstate.Start(request.Domain, initial, request.Estate, time);
+        return await RotateUnderTrafficAsync(store, vault, estate, estate, request, time, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same drill, but the estate's clusters are simulated Kubernetes API servers running istiod, registered in
+    /// <paramref name="store"/> as kubeconfig clusters with an istio target: the engine rotates them through the real
+    /// Kubernetes adapter, and each workload trusts its namespace's istio-ca-root-cert ConfigMap and gets its leaves
+    /// from the CA istiod loaded. Kubeconfig files go to <paramref name="workDirectory"/>.
+    /// </summary>
+    public static async Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        var run = await StartKubernetesAsync(store, vault, request, workDirectory, time, cancellationToken);
+        await using (run)
+            return await run.RotateAsync(cancellationToken);
+    }
+
+    /// <summary>Sets up the Kubernetes drill without rotating yet, so a caller (a test) can inspect the clusters afterwards.</summary>
+    public static async Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        request.Estate.Validate();
+        var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
+        var fleet = await SimulatedIstioFleet.StartAsync(request.Estate.Clusters, Path.Combine(workDirectory, "kubeconfigs"), initial, request.Estate.Cluster.PropagationDelay, time, cancellationToken);
+        try
+        {
+            await fleet.RegisterAsync(store, request.Domain, time, cancellationToken);
+            var estate = await KubernetesBackedEstate.StartAsync(request.Domain, fleet.Clusters, request.Estate.WorkloadsPerCluster, request.Estate.Cluster, null, time, cancellationToken);
+            var resolver = fleet.CreateResolver(store, time);
+            return new KubernetesDrillRun(fleet, estate, resolver, ct => RotateUnderTrafficAsync(store, vault, resolver, estate, request, time, ct));
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyVault vault, string domain, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var inventory = await new CaService(store, vault, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken);
         var root = inventory.ActiveRoot;
         var intermediate = inventory.ActiveIntermediate;
         var key = await vault.LoadAsync(intermediate.Key, cancellationToken);
-        var initial = new IssuerMaterial(new CertificateWithKey(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], TrustBundle.Of(root.Certificate));
+        return new IssuerMaterial(new CertificateWithKey(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], TrustBundle.Of(root.Certificate));
+    }
 
-        await using var estate = SimulatedEstate.Start(request.Domain, initial, request.Estate, time);
+    private static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyVault vault, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
+    {
         var policy = PolicyFor(request.Estate.Cluster);
-        var service = new RotationService(store, estate, time);
-        var runner = new RotationStepRunner(store, vault, estate, time);
+        var service = new RotationService(store, targets, time);
+        var runner = new RotationStepRunner(store, vault, targets, time);
         var phases = new DrillPhaseTracker();
         var context = new InProcessWorkflowContext(runner, time, ApproveAsync, cancellationToken) { OnRecord = phases.Observe };
 

@@ -12,7 +12,7 @@ namespace Rotation.Drill.Estate;
 /// control plane's CURRENT issuer at a random 50–80% of the leaf lifetime. Reports show what the workloads have
 /// actually loaded, not what the control plane holds.
 /// </summary>
-public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
+public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly SimulatedClusterOptions _options;
@@ -73,6 +73,11 @@ public sealed class SimulatedCluster : IRotationTarget, IAsyncDisposable
     {
         get { lock (_lock) return _issuer; }
     }
+
+    IssuerMaterial? IClusterMaterialSource.CurrentIssuer => CurrentIssuer;
+
+    /// <summary>The in-process control plane serves one bundle to every namespace (workloads get it after propagation).</summary>
+    public TrustBundle? BundleFor(string workloadNamespace) => ControlPlaneBundle;
 
     /// <summary>Writes that changed something, in order ("bundle ..." / "issuer ..."); repeated identical writes add nothing.</summary>
     public IReadOnlyList<string> EffectiveWrites

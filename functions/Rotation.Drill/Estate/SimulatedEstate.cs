@@ -8,7 +8,7 @@ namespace Rotation.Drill.Estate;
 /// The drill's estate: K simulated clusters × W workloads of one trust domain, all started from the domain's
 /// active CAs (initial issuer and bundle). It is the target resolver a drill rotation fans out to.
 /// </summary>
-public sealed class SimulatedEstate : ITargetResolver, IAsyncDisposable
+public sealed class SimulatedEstate : ITargetResolver, IWorkloadEstate, IAsyncDisposable
 {
     private SimulatedEstate(string domain, IReadOnlyList<SimulatedCluster> clusters, SimulatedEstateOptions options, MandatoryWaitTracker waits)
     {
@@ -23,6 +23,7 @@ public sealed class SimulatedEstate : ITargetResolver, IAsyncDisposable
     public IReadOnlyList<SimulatedCluster> Clusters { get; }
     public IReadOnlyList<SimulatedWorkload> Workloads { get; }
     public SimulatedEstateOptions Options { get; }
+    public int ClusterCount => Clusters.Count;
 
     /// <summary>Waits the estate's physics imposed (propagation, leaf re-issue after a switch).</summary>
     public MandatoryWaitTracker MandatoryWaits { get; }

@@ -61,7 +61,7 @@ public sealed partial class ClusterRegistry
         if (request.Name is null || !ClusterName().IsMatch(request.Name))
             throw new DomainException($"invalid cluster name '{request.Name}': use lowercase letters, digits and '-' (at most 63, starting and ending with a letter or digit)");
         if (await _store.FindDomainAsync(request.Domain, cancellationToken) is null)
-            throw new DomainException($"trust domain '{request.Domain}' does not exist: create it with 'rotation domain init' first");
+            throw new DomainException($"trust domain '{request.Domain}' does not exist: create it with 'rotation init --domain {request.Domain}' first");
         var existing = (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == request.Name);
         if (existing is not null)
             throw new DomainException($"cluster '{request.Name}' is already registered (domain '{existing.Domain}'): remove it first or pick another name");

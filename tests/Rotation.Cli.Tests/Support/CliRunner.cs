@@ -19,6 +19,9 @@ public sealed class CliRunner
 
     public FakeTimeProvider Time { get; } = new(Epoch);
 
+    /// <summary>The clock commands see; null means <see cref="Time"/>. Real clusters need real time: their gates wait in earnest.</summary>
+    public TimeProvider? Clock { get; set; }
+
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal)
     {
         [CliContext.PassphraseVariable] = "correct horse battery staple",
@@ -35,7 +38,7 @@ public sealed class CliRunner
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Time) { Targets = Targets };
+        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Clock ?? Time) { Targets = Targets };
         var exitCode = await CliApp.RunAsync(args, context);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }

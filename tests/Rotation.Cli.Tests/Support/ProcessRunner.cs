@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace Rotation.Cli.Tests.Support;
 
@@ -18,6 +19,12 @@ public sealed class ProcessRunner
         [CliContext.HomeVariable] = null,
     };
 
+    /// <summary>The CLI as built in its own output folder (see the test project file for why not this folder's copy).</summary>
+    private static string RotationDll { get; } =
+        typeof(ProcessRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RotationCliPath")?.Value is { } path && File.Exists(path)
+            ? path
+            : throw new InvalidOperationException("the CLI build output (RotationCliPath) is missing: build functions/Rotation.Cli first");
+
     public async Task<CliResult> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo(System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -27,7 +34,7 @@ public sealed class ProcessRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rotation.dll"));
+        start.ArgumentList.Add(RotationDll);
         foreach (var argument in (string[])["--home", Home, .. args])
         {
             start.ArgumentList.Add(argument);

@@ -104,3 +104,27 @@ public sealed class RootRotationTests
         Assert.Empty(await h.Store.ListRotationsAsync());
     }
 }
+
+public sealed class FailedRotationTests
+{
+    [Fact]
+    public async Task A_Prepare_the_vault_refuses_fails_the_rotation_frees_the_domain_and_says_why()
+    {
+        var h = await EngineHarness.CreateAsync();
+        var first = await h.StartAsync();
+        h.Vault.RefuseStores = "vault is read-only";
+
+        var ex = await Assert.ThrowsAsync<Rotation.Core.Pki.PkiException>(() => h.RunCurrentAsync(first.Id));
+        var failed = await h.RecordAsync(first.Id);
+        h.Vault.RefuseStores = null;
+        var second = await h.StartAsync();
+
+        Assert.Contains("read-only", ex.Message);
+        Assert.Equal(RotationStatus.Failed, failed.Status);
+        Assert.Contains("read-only", failed.FailureReason);
+        Assert.Contains(await h.Store.ReadOutboxAsync(), e => e.Event.Type == EventTypes.RotationFailed && e.Event.Source.EndsWith(first.Id));
+        Assert.All(h.Meshes, m => Assert.Equal(0, m.BundleWrites + m.IssuerWrites));
+        Assert.Equal(2, (await h.AuthoritiesAsync()).Count);
+        Assert.NotEqual(first.Id, second.Id);
+    }
+}

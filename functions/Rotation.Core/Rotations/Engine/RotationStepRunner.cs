@@ -49,6 +49,14 @@ public sealed partial class RotationStepRunner(
             refusal = ex;
             outcome = new PhaseOutcome.Holding(new Dictionary<string, string>(), $"refused: {ex.Message}");
         }
+        catch (Exception ex) when (phase == RotationPhase.Prepare && ex is Pki.PkiException or DomainException)
+        {
+            // Prepare touches no target, so a rotation that cannot mint its CAs (vault refuses, bad material) is
+            // failed outright rather than left holding the domain's one active-rotation slot.
+            await store.CommitAsync(RotationTransitions.Fail(record, phase, ex.Message, now), cancellationToken);
+            LogFailed(_logger, record.Id, phase, ex.Message);
+            throw;
+        }
 
         var (next, changes) = RotationTransitions.Apply(record, phase, outcome, material, now);
         try
@@ -81,6 +89,9 @@ public sealed partial class RotationStepRunner(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Step finished. Rotation: {RotationId} Phase: {Phase} Done: {Done} Holding: {Reason}")]
     private static partial void LogStepFinished(ILogger logger, string rotationId, RotationPhase phase, bool done, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Rotation failed. Rotation: {RotationId} Phase: {Phase} Reason: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string rotationId, RotationPhase phase, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Record changed while the step ran; re-reading. Rotation: {RotationId} Phase: {Phase}")]
     private static partial void LogConflict(ILogger logger, string rotationId, RotationPhase phase);

@@ -65,6 +65,20 @@ public static class RotationTransitions
         return (next, new ChangeSet { Rotation = next, Authorities = authorities, Events = events });
     }
 
+    /// <summary>The rotation stops for good; only for phases that wrote nothing to any target.</summary>
+    public static ChangeSet Fail(RotationRecord record, RotationPhase phase, string reason, DateTimeOffset now)
+    {
+        var next = record with
+        {
+            Status = RotationStatus.Failed,
+            FailureReason = reason,
+            FinishedAt = now,
+            UpdatedAt = now,
+            Audit = [.. record.Audit, new AuditEntry(now, EventTypes.RotationFailed, phase, reason)],
+        };
+        return new ChangeSet { Rotation = next, Events = [RotationEvents.Create(next, EventTypes.RotationFailed, phase, now, reason)] };
+    }
+
     private static (RotationRecord, ChangeSet) Hold(RotationRecord record, RotationPhase phase, PhaseOutcome.Holding holding, DateTimeOffset now)
     {
         var previous = record.Gate is { } gate && gate.Phase == phase ? gate : null;

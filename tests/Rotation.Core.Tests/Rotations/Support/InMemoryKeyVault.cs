@@ -11,8 +11,16 @@ public sealed class InMemoryKeyVault : IKeyVault
 
     public string Provider => "memory";
 
+    /// <summary>When set, StoreAsync refuses with this reason (a read-only or misconfigured vault).</summary>
+    public string? RefuseStores { get; set; }
+
     public Task<KeyReference> StoreAsync(string name, PrivateKey key, CancellationToken cancellationToken = default)
     {
+        if (RefuseStores is { } reason)
+        {
+            throw new PkiException(reason);
+        }
+
         lock (_keys)
         {
             var der = key.ExportPkcs8Der();

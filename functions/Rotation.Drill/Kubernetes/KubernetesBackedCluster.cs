@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using Rotation.Core.Pki;
+using Rotation.Drill.Estate;
+using Rotation.Drill.Workloads;
+using Rotation.Infra.Kubernetes.Simulator;
+using Rotation.Infra.Kubernetes.Simulator.Seeding;
+
+namespace Rotation.Drill.Kubernetes;
+
+/// <summary>
+/// The workloads of one simulated Kubernetes cluster, one namespace each (labelled istio-injection=enabled). They take
+/// everything from the cluster as a sidecar would: trust from their namespace's root ConfigMap, polled every
+/// <see cref="KubernetesEstateOptions.SyncInterval"/>; leaves from the CA istiod has loaded, re-issued at a random
+/// 50–80% of the leaf lifetime. Nothing here writes the rotation's material: the adapter and the controllers do.
+/// </summary>
+public sealed class KubernetesBackedCluster : IAsyncDisposable
+{
+    public const string InjectionLabel = "istio-injection";
+
+    private readonly IClusterMaterialSource _source;
+    private readonly SimulatedClusterOptions _options;
+    private readonly TimeSpan _syncInterval;
+    private readonly TimeProvider _time;
+    private readonly MandatoryWaitTracker _waits;
+    private readonly LeafMinter _minter;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private readonly ConcurrentDictionary<string, string> _leafIssuerByWorkload = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private long _bundleGeneration;
+    private string? _issuerSha;
+    private object? _issuerSwitchWait;
+    private DateTimeOffset _oldLeavesGoneBy;
+    private object? _bundleWait;
+    private bool _stopped;
+
+    public KubernetesBackedCluster(
+        string name,
+        string trustDomain,
+        SimulatedKubeCluster kube,
+        IReadOnlyList<string> workloadNames,
+        PeerAuthorization authorization,
+        SimulatedClusterOptions options,
+        TimeSpan syncInterval,
+        TimeProvider timeProvider,
+        MandatoryWaitTracker waits,
+        IClusterMaterialSource? source = null)
+    {
+        options.Validate();
+        Name = name;
+        Kube = kube;
+        _source = source ?? new IstioMaterialSource(kube);
+        _options = options;
+        _syncInterval = syncInterval;
+        _time = timeProvider;
+        _waits = waits;
+        _minter = new LeafMinter(options, timeProvider);
+        Workloads = workloadNames
+            .Select(workload => new SimulatedWorkload(trustDomain, name, workload, authorization, options.ConnectionTimeout))
+            .ToList();
+    }
+
+    public string Name { get; }
+    public SimulatedKubeCluster Kube { get; }
+    public IReadOnlyList<SimulatedWorkload> Workloads { get; }
+
+    /// <summary>The last leaf request istiod could not answer (no CA loaded, or it cannot sign), if any.</summary>
+    public string? LastRenewalError { get; private set; }
+
+    /// <summary>A workload's namespace: the workload's own name.</summary>
+    public static string NamespaceOf(SimulatedWorkload workload) => workload.Name;
+
+    /// <summary>Creates the workload namespaces, waits until istiod has published a root into each and loaded a CA, then opens the listeners.</summary>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        foreach (var workload in Workloads)
+            Kube.Store.EnsureNamespace(NamespaceOf(workload), new Dictionary<string, string> { [InjectionLabel] = "enabled" });
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (_source.CurrentIssuer is null || Workloads.Any(w => _source.BundleFor(NamespaceOf(w)) is null))
+        {
+            try
+            {
+                await Task.Delay(_syncInterval, _time, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"cluster '{Name}': istiod published no root or loaded no CA within {timeout.TotalSeconds:0.#}s ({Kube.Istio.LastDecision ?? "no decision"}; {Kube.Istio.CaLoadError ?? "no load error"})");
+            }
+        }
+
+        SyncTrust();
+        foreach (var workload in Workloads)
+        {
+            IssueLeaf(workload);
+            workload.Start();
+        }
+
+        foreach (var workload in Workloads)
+            _loops.Add(RenewLoopAsync(workload, _stopping.Token));
+        _loops.Add(SyncLoopAsync(_stopping.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_lock)
+        {
+            if (_stopped)
+                return;
+            _stopped = true;
+        }
+
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_loops);
+        foreach (var workload in Workloads)
+            await workload.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task SyncLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_syncInterval, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            SyncTrust();
+            WatchIssuer();
+            CloseIssuerSwitchWaitIfSettled();
+        }
+    }
+
+    /// <summary>Loads each namespace's published bundle into its workload when it differs from what the workload holds.</summary>
+    private void SyncTrust()
+    {
+        var behind = false;
+        foreach (var workload in Workloads)
+        {
+            TrustBundle? published;
+            try
+            {
+                published = _source.BundleFor(NamespaceOf(workload));
+            }
+            catch (PkiException)
+            {
+                // A torn or garbled ConfigMap: a sidecar keeps the roots it has.
+                continue;
+            }
+
+            if (published is null || workload.TrustStore.Bundle.SetEquals(published))
+                continue;
+            behind = true;
+            workload.UseTrustBundle(published, Interlocked.Increment(ref _bundleGeneration));
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            // A change reached the workloads: the wait it imposed is the sync that found it (the publish lag is istiod's).
+            if (behind && _bundleWait is null)
+                _bundleWait = _waits.Open(now - _syncInterval);
+            if (!behind && _bundleWait is not null)
+            {
+                _waits.Close(_bundleWait, now);
+                _bundleWait = null;
+            }
+        }
+    }
+
+    /// <summary>Notices istiod switching CA: from then until every leaf comes from the new one is a wait the estate imposes.</summary>
+    private void WatchIssuer()
+    {
+        var sha = _source.CurrentIssuer?.Issuer.Certificate.Sha256;
+        lock (_lock)
+        {
+            if (sha is null || sha == _issuerSha)
+                return;
+            var first = _issuerSha is null;
+            _issuerSha = sha;
+            if (first)
+                return;
+            var now = _time.GetUtcNow();
+            if (_issuerSwitchWait is not null)
+                _waits.Close(_issuerSwitchWait, now);
+            _issuerSwitchWait = _waits.Open(now);
+            // A leaf istiod signed with the old CA just before the switch lives a full lifetime (TTL plus the second
+            // LeafMinter adds for whole-second certificate times).
+            _oldLeavesGoneBy = now + _options.LeafTtl + TimeSpan.FromSeconds(1);
+        }
+    }
+
+    private void IssueLeaf(SimulatedWorkload workload)
+    {
+        var issuer = _source.CurrentIssuer ?? throw new PkiException($"cluster '{Name}': istiod has no CA loaded");
+        workload.UseCredential(_minter.Mint(workload, issuer));
+        var sha = issuer.Issuer.Certificate.Sha256;
+        _leafIssuerByWorkload[workload.Location] = sha;
+        lock (_lock)
+            _issuerSha ??= sha;
+
+        CloseIssuerSwitchWaitIfSettled();
+    }
+
+    /// <summary>
+    /// A switch settles when every workload holds a leaf from the new CA and any leaf the old CA could have signed
+    /// has expired: Istio keeps leaves in the proxies' memory, so no engine can know they are gone any sooner.
+    /// </summary>
+    private void CloseIssuerSwitchWaitIfSettled()
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            if (_issuerSwitchWait is null || _issuerSha is not { } current)
+                return;
+            var reissued = Workloads.All(w => _leafIssuerByWorkload.TryGetValue(w.Location, out var s) && s == current);
+            if (reissued && now >= _oldLeavesGoneBy)
+            {
+                _waits.Close(_issuerSwitchWait, now);
+                _issuerSwitchWait = null;
+            }
+        }
+    }
+
+    private async Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var fraction = _options.ReissueAtMinFraction
+                + ((_options.ReissueAtMaxFraction - _options.ReissueAtMinFraction) * Random.Shared.NextDouble());
+            try
+            {
+                await Task.Delay(_options.LeafTtl * fraction, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                IssueLeaf(workload);
+            }
+            catch (PkiException e)
+            {
+                // istiod that cannot sign leaves the old leaf in place, as a real proxy would keep it.
+                LastRenewalError = $"{workload.Location}: {e.Message}";
+            }
+        }
+    }
+}

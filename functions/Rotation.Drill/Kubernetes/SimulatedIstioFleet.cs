@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using Rotation.Core.Domain;
+using Rotation.Core.Ports;
+using Rotation.Infra.Kubernetes;
+using Rotation.Infra.Kubernetes.Clusters;
+using Rotation.Infra.Kubernetes.Simulator;
+using Rotation.Infra.Kubernetes.Simulator.Seeding;
+using Rotation.Infra.Kubernetes.Targets;
+
+namespace Rotation.Drill.Kubernetes;
+
+/// <summary>
+/// K simulated Kubernetes clusters running istiod with a plug-in CA (ISTIO_MULTIROOT_MESH=true, cacerts from the
+/// domain's initial issuer), each with a kubeconfig file, ready to be registered as ordinary kubeconfig clusters with
+/// an istio target, so the rotation reaches them only through the Kubernetes adapter and the API.
+/// </summary>
+public sealed class SimulatedIstioFleet : IAsyncDisposable
+{
+    public const string ContextName = "drill-sim";
+
+    private SimulatedIstioFleet(IReadOnlyList<(string Name, SimulatedKubeCluster Kube)> clusters, IReadOnlyDictionary<string, string> kubeconfigs, KubernetesAdapterOptions adapterOptions)
+    {
+        Clusters = clusters;
+        KubeconfigPaths = kubeconfigs;
+        AdapterOptions = adapterOptions;
+    }
+
+    public IReadOnlyList<(string Name, SimulatedKubeCluster Kube)> Clusters { get; }
+
+    /// <summary>Cluster name → its kubeconfig file.</summary>
+    public IReadOnlyDictionary<string, string> KubeconfigPaths { get; }
+
+    /// <summary>Adapter options that suit loopback API servers and second-long leaves (fast retries and rollout polls).</summary>
+    public KubernetesAdapterOptions AdapterOptions { get; }
+
+    /// <param name="kubeconfigDirectory">Where the kubeconfig files go (the drill's throwaway home).</param>
+    /// <param name="propagationDelay">istiod's lag between a cacerts change and the root it publishes / the CA it loads.</param>
+    public static async Task<SimulatedIstioFleet> StartAsync(
+        int count,
+        string kubeconfigDirectory,
+        IssuerMaterial initialIssuer,
+        TimeSpan propagationDelay,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (count is < 1 or > 99)
+            throw new DomainException($"--clusters must be between 1 and 99 (got {count})");
+        var time = timeProvider ?? TimeProvider.System;
+        Directory.CreateDirectory(kubeconfigDirectory);
+        var clusters = new List<(string Name, SimulatedKubeCluster Kube)>();
+        var kubeconfigs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var chainAbove = initialIssuer.ChainToRoot.Where(c => !c.Equals(initialIssuer.Issuer.Certificate)).ToList();
+        try
+        {
+            for (var i = 1; i <= count; i++)
+            {
+                var name = $"cluster-{i:D2}";
+                var kube = new SimulatedKubeCluster(new SimulatedKubeClusterOptions
+                {
+                    PropagationDelay = propagationDelay,
+                    TimeProvider = time,
+                    // The client refuses a kubeconfig user without credentials; this token lives only as long as the fleet.
+                    BearerToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+                });
+                clusters.Add((name, kube));
+                kube.Store.SeedIstiod(multiRootMesh: true);
+                kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
+                await kube.StartAsync(cancellationToken);
+                var path = Path.Combine(kubeconfigDirectory, $"{name}.kubeconfig");
+                await File.WriteAllTextAsync(path, kube.Server.CreateKubeconfigYaml(ContextName), cancellationToken);
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                kubeconfigs[name] = path;
+            }
+        }
+        catch
+        {
+            foreach (var (_, kube) in clusters)
+                await kube.DisposeAsync();
+            throw;
+        }
+
+        var adapterOptions = new KubernetesAdapterOptions
+        {
+            Retry = new KubernetesRetryOptions
+            {
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(500),
+                AttemptTimeout = TimeSpan.FromSeconds(10),
+                MaxRetryAfter = TimeSpan.FromSeconds(2),
+            },
+            RolloutPollInterval = TimeSpan.FromMilliseconds(100),
+            RolloutTimeout = TimeSpan.FromSeconds(20),
+        };
+        return new SimulatedIstioFleet(clusters, kubeconfigs, adapterOptions);
+    }
+
+    /// <summary>Registers every cluster to <paramref name="domain"/> as `rotation cluster add NAME --kubeconfig FILE --target istio` would.</summary>
+    public async Task RegisterAsync(IStateStore store, string domain, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        var registry = ClusterRegistry.Create(store, time, AdapterOptions);
+        foreach (var (name, _) in Clusters)
+        {
+            await registry.AddAsync(
+                new ClusterAddRequest(name, domain, ClusterConnectionKind.Kubeconfig, KubeconfigPaths[name], ContextName, null, [TargetSpecParser.Parse("istio")]),
+                cancellationToken);
+        }
+    }
+
+    /// <summary>The resolver a rotation of the registered clusters goes through (the CLI's own, with loopback-friendly options).</summary>
+    public KubernetesTargetResolver CreateResolver(IStateStore store, TimeProvider time) =>
+        new(store, new ClusterConnectionFactory(AdapterOptions, time));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, kube) in Clusters)
+            await kube.DisposeAsync();
+    }
+}
