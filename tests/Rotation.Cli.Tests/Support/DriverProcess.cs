@@ -37,7 +37,7 @@ public sealed class DriverProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rotation.dll"));
+        start.ArgumentList.Add(ProcessRunner.RotationDll);
         foreach (var argument in (string[])["--home", runner.Home, .. args])
         {
             start.ArgumentList.Add(argument);
