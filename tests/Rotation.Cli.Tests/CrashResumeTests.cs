@@ -22,9 +22,12 @@ namespace Rotation.Cli.Tests;
 public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<InitializedHome>
 {
     private static readonly TimeSpan LeafTtl = TimeSpan.FromSeconds(2);
-    private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "2s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
+
+    // The drill workloads' leaves live up to 3s (1s TTL plus their clock-skew margin): that is the estate's longest leaf.
+    private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "3s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
     private CrashEstate _estate = null!;
     private HandshakeProbe _probe = null!;
+    private MeshTraffic _traffic = null!;
     private SqliteStateStore _store = null!;
     private readonly ITestOutputHelper _log;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -44,10 +47,12 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
         _estate = await CrashEstate.StartAsync(_template);
         _store = Homes.Store(_estate.Home);
         _probe = new HandshakeProbe(_estate, LeafTtl);
+        _traffic = await MeshTraffic.StartAsync(_estate);
     }
 
     public async Task DisposeAsync()
     {
+        await _traffic.DisposeAsync();
         await _probe.DisposeAsync();
         await _estate.DisposeAsync();
     }
@@ -213,6 +218,9 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
             .Select(e => e.Subject.Contains("/phases/", StringComparison.Ordinal) ? $"{e.Type} {e.Subject[(e.Subject.LastIndexOf('/') + 1)..]}" : e.Type);
         Assert.Equal(expected, lifecycle);
 
+        Log($"{_traffic.Handshakes} handshakes, {_traffic.Failures} failed; {_probe.Checks} chain checks, {_probe.Failures.Count} failed");
+        Assert.True(_traffic.Handshakes >= 100, $"only {_traffic.Handshakes} handshakes");
+        Assert.True(_traffic.Failures == 0, $"{_traffic.Failures} of {_traffic.Handshakes} handshakes failed:\n{string.Join('\n', _traffic.FailureExamples.Take(10))}");
         _probe.Sample();
         Assert.True(_probe.Samples > 20, $"only {_probe.Samples} traffic samples were taken");
         Assert.True(_probe.Failures.Count == 0, $"{_probe.Failures.Count} of {_probe.Checks} chain checks failed:\n{string.Join('\n', _probe.Failures.Take(10))}");
