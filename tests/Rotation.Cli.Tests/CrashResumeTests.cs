@@ -17,11 +17,12 @@ namespace Rotation.Cli.Tests;
 /// Crash safety of the real `rotation` executable: a root rotation driven by a child process over two simulated
 /// clusters (real HTTP on loopback) and a real SQLite home is SIGKILLed at a phase boundary or in the middle of a step,
 /// then `rotation resume` must finish it with the estate, the CA inventory and the outbox exactly as if nothing had
-/// happened, and no workload pair may fail a chain check at any moment of the run.
+/// happened. Throughout, real mTLS handshakes run between drill workloads fed by the clusters (<see cref="MeshTraffic"/>)
+/// and every workload pair's chain is checked every ~50 ms (<see cref="HandshakeProbe"/>): not one may fail.
 /// </summary>
 public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<InitializedHome>
 {
-    private static readonly TimeSpan LeafTtl = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ProbeLeafLifetime = TimeSpan.FromSeconds(2);
 
     // The drill workloads' leaves live up to 3s (1s TTL plus their clock-skew margin): that is the estate's longest leaf.
     private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "3s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
@@ -46,7 +47,7 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
     {
         _estate = await CrashEstate.StartAsync(_template);
         _store = Homes.Store(_estate.Home);
-        _probe = new HandshakeProbe(_estate, LeafTtl);
+        _probe = new HandshakeProbe(_estate, ProbeLeafLifetime);
         _traffic = await MeshTraffic.StartAsync(_estate);
     }
 
@@ -155,9 +156,17 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
 
     private async Task<RotationRecord> PollForRotationAsync()
     {
-        RotationRecord? record = null;
-        await CrashEstate.WaitForAsync(() => (record = _store.ListRotationsAsync(CrashEstate.Domain).GetAwaiter().GetResult().SingleOrDefault()) is not null, "the rotation record");
-        return record!;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            if ((await _store.ListRotationsAsync(CrashEstate.Domain)).SingleOrDefault() is { } record)
+            {
+                return record;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no rotation record appeared");
+            await Task.Delay(20);
+        }
     }
 
     private async Task ResumeToTheEndAsync(string id)
