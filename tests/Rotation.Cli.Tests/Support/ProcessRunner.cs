@@ -20,7 +20,7 @@ public sealed class ProcessRunner
     };
 
     /// <summary>The CLI as built in its own output folder (see the test project file for why not this folder's copy).</summary>
-    private static string RotationDll { get; } =
+    public static string RotationDll { get; } =
         typeof(ProcessRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RotationCliPath")?.Value is { } path && File.Exists(path)
             ? path
             : throw new InvalidOperationException("the CLI build output (RotationCliPath) is missing: build functions/Rotation.Cli first");
