@@ -237,32 +237,8 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         }
     }
 
-    private async Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var fraction = _options.ReissueAtMinFraction
-                + ((_options.ReissueAtMaxFraction - _options.ReissueAtMinFraction) * Random.Shared.NextDouble());
-            try
-            {
-                await Task.Delay(_options.LeafTtl * fraction, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                IssueLeaf(workload);
-            }
-            catch (PkiException e)
-            {
-                // An issuer that cannot sign (e.g. expired) leaves the old leaf in place, as a real mesh would.
-                LastRenewalError = $"{workload.Location}: {e.Message}";
-            }
-        }
-    }
+    private Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken) =>
+        LeafRenewal.RunAsync(_options, _time, () => IssueLeaf(workload), error => LastRenewalError = $"{workload.Location}: {error}", cancellationToken);
 
     private void ThrowIfUnavailable()
     {

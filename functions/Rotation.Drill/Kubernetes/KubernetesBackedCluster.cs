@@ -228,30 +228,6 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
         }
     }
 
-    private async Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var fraction = _options.ReissueAtMinFraction
-                + ((_options.ReissueAtMaxFraction - _options.ReissueAtMinFraction) * Random.Shared.NextDouble());
-            try
-            {
-                await Task.Delay(_options.LeafTtl * fraction, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                IssueLeaf(workload);
-            }
-            catch (PkiException e)
-            {
-                // istiod that cannot sign leaves the old leaf in place, as a real proxy would keep it.
-                LastRenewalError = $"{workload.Location}: {e.Message}";
-            }
-        }
-    }
+    private Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken) =>
+        LeafRenewal.RunAsync(_options, _time, () => IssueLeaf(workload), error => LastRenewalError = $"{workload.Location}: {error}", cancellationToken);
 }
