@@ -63,10 +63,11 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
     public async Task Killed_as_a_phase_begins_resume_finishes_the_rotation(RotationPhase phase)
     {
         // A real API server answers in tens of milliseconds; without that latency a write phase can begin and commit
-        // between two polls of the SQLite file and the kill would land a phase late.
+        // between two polls of the SQLite file and the kill would land a phase late. 60 ms per request keeps every
+        // phase's first step open for well over 100 ms, several polls even on a loaded 2-core CI machine.
         foreach (var (_, cluster) in _estate.Clusters)
         {
-            cluster.Server.Faults.Add(_ => true, Fault.Slow(TimeSpan.FromMilliseconds(30)));
+            cluster.Server.Faults.Add(_ => true, Fault.Slow(TimeSpan.FromMilliseconds(60)));
         }
 
         var killed = await DriveAndKillAsync(record => record?.CurrentPhase == phase);
@@ -145,7 +146,7 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
                 }
 
                 Assert.True(DateTime.UtcNow < deadline, $"the kill point never came:\n{driver.Output}");
-                await Task.Delay(20);
+                await Task.Delay(10);
             }
         }
         finally
