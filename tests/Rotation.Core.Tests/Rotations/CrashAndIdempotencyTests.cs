@@ -47,6 +47,54 @@ public sealed class CrashAndIdempotencyTests
             (await crashy.AuthoritiesAsync()).Select(a => (a.Role, a.Status)).Order());
     }
 
+    [Theory]
+    [InlineData(RotationKind.Root, RotationPhase.VerifyLeaves)]
+    [InlineData(RotationKind.Root, RotationPhase.VerifyTrust)]
+    [InlineData(RotationKind.Intermediate, RotationPhase.VerifyLeaves)]
+    public async Task A_crash_before_every_commit_of_an_abort_ends_like_a_clean_abort(RotationKind kind, RotationPhase abortAt)
+    {
+        async Task<(EngineHarness H, string Id)> AbortedAtAsync()
+        {
+            var h = await EngineHarness.CreateAsync(autoConverge: true);
+            var id = (await h.StartAsync(kind)).Id;
+            while ((await h.RecordAsync(id)).CurrentPhase != abortAt)
+            {
+                await h.RunCurrentAsync(id);
+            }
+
+            await h.Service.AbortAsync(id, "test");
+            return (h, id);
+        }
+
+        var (clean, cleanId) = await AbortedAtAsync();
+        await clean.DriveAsync(cleanId);
+        var (crashy, id) = await AbortedAtAsync();
+        while ((await crashy.RecordAsync(id)).IsActive)
+        {
+            var phase = (await crashy.RecordAsync(id)).CurrentPhase!.Value;
+            crashy.Store.FailNextCommit = true;
+            await Assert.ThrowsAsync<IOException>(() => crashy.RunCurrentAsync(id));
+            Assert.Equal(phase, (await crashy.RecordAsync(id)).CurrentPhase);
+            crashy.Advance(EngineHarness.TestPolicy.MaxLeafTtl + EngineHarness.TestPolicy.LeafGrace);
+            await crashy.RunCurrentAsync(id);
+        }
+
+        Assert.Equal(RotationStatus.Aborted, (await crashy.RecordAsync(id)).Status);
+        for (var i = 0; i < crashy.Meshes.Count; i++)
+        {
+            Assert.Equal(clean.Meshes[i].BundleWrites, crashy.Meshes[i].BundleWrites);
+            Assert.Equal(clean.Meshes[i].IssuerWrites, crashy.Meshes[i].IssuerWrites);
+            Assert.Equal([crashy.RootA.Sha256], crashy.Meshes[i].Bundle.Fingerprints);
+            Assert.Equal(crashy.IntermediateA1.Sha256, crashy.Meshes[i].Issuer!.Issuer.Certificate.Sha256);
+        }
+
+        static (string, string) Shape(Ports.OutboxEntry e) =>
+            (e.Event.Type, e.Event.Subject.Contains("/phases/") ? e.Event.Subject.Split('/')[^1] : "rotation");
+        var crashyEvents = await crashy.Store.ReadOutboxAsync();
+        Assert.Equal((await clean.Store.ReadOutboxAsync()).Select(Shape), crashyEvents.Select(Shape));
+        Assert.Equal(crashyEvents.Count, crashyEvents.Select(e => e.Event.Id).Distinct().Count());
+    }
+
     [Fact]
     public async Task Running_a_phase_that_is_no_longer_current_changes_nothing()
     {
