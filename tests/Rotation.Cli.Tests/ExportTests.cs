@@ -37,7 +37,7 @@ public sealed class ExportTests : IDisposable
         Assert.Equal([root], Pem.ReadCertificates(Read(output, "root-cert.pem")));
         Assert.Equal([intermediate, root], Pem.ReadCertificates(Read(output, "cert-chain.pem")));
         var key = Read(output, "ca-key.pem");
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", key);
+        Assert.StartsWith(PemLabels.Begin(PemLabels.Pkcs8), key);
         Assert.True(PrivateKey.FromPem(key).Matches(intermediate));
     }
 
@@ -54,7 +54,7 @@ public sealed class ExportTests : IDisposable
         await _cli.SucceedAsync("export", "istio", "--out", output);
 
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(keyFile));
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(keyFile));
+        Assert.StartsWith(PemLabels.Begin(PemLabels.Pkcs8), File.ReadAllText(keyFile));
     }
 
     [Fact]

@@ -203,7 +203,7 @@ public sealed class InitAndInventoryTests : IDisposable
         var authorities = await Homes.Store(_cli.Home).ListAuthoritiesAsync(Domain);
 
         Assert.Equal(2, keyFiles.Length);
-        Assert.All(keyFiles, f => Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", File.ReadAllText(f)));
+        Assert.All(keyFiles, f => Assert.StartsWith(PemLabels.Begin(PemLabels.EncryptedPkcs8), File.ReadAllText(f)));
         Assert.All(keyFiles, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
         Assert.All(authorities, a => Assert.Equal($"{Domain}-{a.Id}", a.Key.Name));
         Assert.DoesNotContain("PRIVATE KEY", File.ReadAllText(Path.Combine(_cli.Home, "rotation.db")));

@@ -104,7 +104,7 @@ public sealed class OpenSslPeerTests
             keyPath = material.KeyPath;
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(keyPath)!));
-            Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(keyPath), StringComparison.Ordinal);
+            Assert.StartsWith(PemLabels.Begin(PemLabels.Pkcs8), File.ReadAllText(keyPath), StringComparison.Ordinal);
 
             material.DeleteKey();
             Assert.False(File.Exists(keyPath));

@@ -50,7 +50,7 @@ public sealed class CertManagerControllerTests
         Assert.Contains("web.apps.svc", leaf.DnsNames);
         Assert.False(leaf.IsCa);
         Assert.True(PrivateKey.FromPem(Encoding.UTF8.GetString(secret.Data["tls.key"])).Matches(leaf));
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", Encoding.UTF8.GetString(secret.Data["tls.key"]), StringComparison.Ordinal);
+        Assert.StartsWith(PemLabels.Begin(PemLabels.Pkcs8), Encoding.UTF8.GetString(secret.Data["tls.key"]), StringComparison.Ordinal);
         Assert.Equal(a.Root.Certificate, Assert.Single(Pem.ReadCertificates(Encoding.UTF8.GetString(secret.Data["ca.crt"]))));
         Assert.Equal("web", secret.Metadata.Annotations[CertManagerNames.CertificateNameAnnotation]);
         Assert.Equal(1, Revision(await CertificateAsync(h.Client, "apps", "web")));

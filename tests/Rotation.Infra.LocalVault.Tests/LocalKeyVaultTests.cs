@@ -64,8 +64,8 @@ public sealed class LocalKeyVaultTests : IDisposable
         var plainBase64 = Convert.ToBase64String(key.ExportPkcs8Der());
         var contentWithoutBreaks = content.Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal);
 
-        Assert.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", content);
-        Assert.DoesNotContain("-----BEGIN PRIVATE KEY-----", content);
+        Assert.Contains(PemLabels.Begin(PemLabels.EncryptedPkcs8), content);
+        Assert.DoesNotContain(PemLabels.Begin(PemLabels.Pkcs8), content);
         Assert.DoesNotContain(plainBase64, contentWithoutBreaks);
         Assert.DoesNotContain(plainBase64[..32], contentWithoutBreaks);
         Assert.DoesNotContain(Passphrase, content);

@@ -70,7 +70,7 @@ public sealed partial class PrivateKey
     public byte[] ExportPkcs8Der() => (byte[])_pkcs8.Clone();
 
     /// <summary>Unencrypted "BEGIN PRIVATE KEY" PEM: only for files a mesh reads (written 0600 by the caller).</summary>
-    public string ToPkcs8Pem() => PemText.Write("PRIVATE KEY", _pkcs8);
+    public string ToPkcs8Pem() => PemText.Write(PemLabels.Pkcs8, _pkcs8);
 
     /// <summary>"BEGIN ENCRYPTED PRIVATE KEY" PEM (PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256).</summary>
     public string ToEncryptedPkcs8Pem(string passphrase)
@@ -83,7 +83,7 @@ public sealed partial class PrivateKey
         using var bcl = ToBcl();
         var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, Pkcs8Iterations);
         var encrypted = bcl.ExportEncryptedPkcs8PrivateKey(passphrase.AsSpan(), parameters);
-        return PemText.Write("ENCRYPTED PRIVATE KEY", encrypted);
+        return PemText.Write(PemLabels.EncryptedPkcs8, encrypted);
     }
 
     /// <summary>True when this key is the private half of <paramref name="certificate"/>'s public key.</summary>

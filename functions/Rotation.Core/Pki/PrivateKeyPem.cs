@@ -7,7 +7,8 @@ namespace Rotation.Core.Pki;
 /// <summary>Reads the private key PEM forms found in the wild and normalises them to PKCS#8.</summary>
 internal static class PrivateKeyPem
 {
-    private const string Expected = "expected a '-----BEGIN PRIVATE KEY-----', 'ENCRYPTED PRIVATE KEY', 'EC PRIVATE KEY' or 'RSA PRIVATE KEY' block";
+    private static readonly string Expected =
+        $"expected a '{PemLabels.Begin(PemLabels.Pkcs8)}', '{PemLabels.EncryptedPkcs8}', '{PemLabels.Sec1}' or '{PemLabels.Pkcs1}' block";
 
     public static PrivateKey Read(string pem, string? passphrase)
     {
@@ -18,7 +19,7 @@ internal static class PrivateKeyPem
 
         foreach (var (label, body) in PemText.Blocks(pem))
         {
-            if (!label.EndsWith("PRIVATE KEY", StringComparison.Ordinal))
+            if (!label.EndsWith(PemLabels.Pkcs8, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -39,10 +40,10 @@ internal static class PrivateKeyPem
             {
                 return label switch
                 {
-                    "PRIVATE KEY" => PrivateKey.FromPkcs8Der(der),
-                    "ENCRYPTED PRIVATE KEY" => Decrypt(der, passphrase),
-                    "EC PRIVATE KEY" => FromSec1(der),
-                    "RSA PRIVATE KEY" => FromPkcs1(der),
+                    PemLabels.Pkcs8 => PrivateKey.FromPkcs8Der(der),
+                    PemLabels.EncryptedPkcs8 => Decrypt(der, passphrase),
+                    PemLabels.Sec1 => FromSec1(der),
+                    PemLabels.Pkcs1 => FromPkcs1(der),
                     _ => throw new PkiException($"unsupported PEM private key type '{label}': {Expected}"),
                 };
             }

@@ -49,9 +49,12 @@ public sealed class PemTests
     [Theory]
     [InlineData("")]
     [InlineData("hello")]
-    [InlineData("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")]
+    [InlineData("key block")]
     public void No_certificate_names_the_source_and_what_is_expected(string text)
     {
+        // A private key block is not a certificate: it must be reported as "no certificate", not parsed.
+        text = text == "key block" ? $"{PemLabels.Begin(PemLabels.Pkcs8)}\nAAAA\n{PemLabels.End(PemLabels.Pkcs8)}\n" : text;
+
         var ex = Assert.Throws<PkiException>(() => Pem.ReadCertificates(text, "bundle.pem"));
 
         Assert.Equal("bundle.pem: no PEM certificate found: expected '-----BEGIN CERTIFICATE-----' blocks", ex.Message);

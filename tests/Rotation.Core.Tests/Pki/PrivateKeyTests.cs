@@ -26,7 +26,7 @@ public sealed class PrivateKeyTests
         Assert.True(plain.Matches(root));
         Assert.True(encrypted.Matches(root));
         Assert.Equal(key.ExportPkcs8Der(), plain.ExportPkcs8Der());
-        Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n", key.ToEncryptedPkcs8Pem("x"), StringComparison.Ordinal);
+        Assert.StartsWith(PemLabels.Begin(PemLabels.EncryptedPkcs8) + "\n", key.ToEncryptedPkcs8Pem("x"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,16 +51,20 @@ public sealed class PrivateKeyTests
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("just some text")]
-    [InlineData("-----BEGIN PRIVATE KEY-----\nnot*base64!\n-----END PRIVATE KEY-----\n")]
-    [InlineData("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")]
-    [InlineData("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n")]
-    [InlineData("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n")]
-    [InlineData("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n")]
-    [InlineData("-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n")]
-    public void Malformed_pem_is_a_one_line_pki_exception(string pem)
+    [InlineData(null, "", true)]
+    [InlineData(null, "just some text", true)]
+    [InlineData(PemLabels.Pkcs8, "not*base64!", true)]
+    [InlineData(PemLabels.Pkcs8, "AAAA", true)]
+    // The start of a real P-256 PKCS#8 key (algorithm identifiers only) with no END line.
+    [InlineData(PemLabels.Pkcs8, "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg", false)]
+    [InlineData(PemLabels.Sec1, "AAAA", true)]
+    [InlineData(PemLabels.Pkcs1, "AAAA", true)]
+    [InlineData("DSA PRIVATE KEY", "AAAA", true)]
+    public void Malformed_pem_is_a_one_line_pki_exception(string? label, string body, bool terminated)
     {
+        var pem = label is null ? body
+            : $"{PemLabels.Begin(label)}\n{body}\n" + (terminated ? $"{PemLabels.End(label)}\n" : string.Empty);
+
         var ex = Assert.Throws<PkiException>(() => PrivateKey.FromPem(pem));
 
         Assert.DoesNotContain('\n', ex.Message);
