@@ -3,6 +3,7 @@ using k8s;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Drift;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
@@ -98,8 +99,14 @@ public sealed partial class ClusterRegistry
     }
 
     /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>
-    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default) =>
-        await _check.RunAsync(await RequireAsync(name, cancellationToken), kind, cancellationToken);
+    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
+    {
+        var cluster = await RequireAsync(name, cancellationToken);
+        var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
+        var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        var expected = active is not null ? DriftExpectation.During(active, inventory) : DriftExpectation.Steady(inventory);
+        return await _check.RunAsync(cluster, kind, content => DriftGate.Findings(content, expected, inventory), cancellationToken);
+    }
 
     private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
         (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == name)
