@@ -75,6 +75,7 @@ public sealed partial class ClusterRegistry
             throw new DomainException($"target '{duplicate.Key}' is given twice for cluster '{request.Name}': a cluster has at most one target of each kind");
         foreach (var target in request.Targets)
             TargetCatalog.Validate(target);
+        await EnsureUnclaimedAsync(request, kubeconfig, context, aks, cancellationToken);
 
         var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
         await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
