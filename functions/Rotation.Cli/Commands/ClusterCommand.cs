@@ -152,8 +152,11 @@ internal static class ClusterCommand
             }
 
             var failed = report.Lines.Where(l => !l.Passed).ToList();
-            return ErrorReport.Write(context.Error, new DomainException(
-                $"cluster '{report.Cluster}' failed {failed.Count} check(s), first '{failed[0].Check}': {failed[0].Detail}"));
+            // Drift is a refusal for safety (exit 3): a rotation would overwrite trust the domain does not own.
+            var drift = failed.FirstOrDefault(l => l.Check.EndsWith($": {ClusterCheck.DriftCheck}", StringComparison.Ordinal));
+            return ErrorReport.Write(context.Error, drift is not null
+                ? new UnsafeStepException($"cluster '{report.Cluster}' failed {failed.Count} check(s), drift on '{drift.Check}': {drift.Detail}")
+                : new DomainException($"cluster '{report.Cluster}' failed {failed.Count} check(s), first '{failed[0].Check}': {failed[0].Detail}"));
         });
         return command;
     }

@@ -13,6 +13,7 @@ internal static class CommandTree
         {
             home,
             InitCommand.Create(context, home),
+            AdoptCommand.Create(context, home),
             InventoryCommand.Create(context, home),
             ScanCommand.Create(context, home),
             MetricsCommand.Create(context, home),

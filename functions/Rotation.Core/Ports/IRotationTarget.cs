@@ -28,6 +28,38 @@ public interface IRotationTarget
 
     /// <summary>The workload leaves this target can show, or that it cannot show any.</summary>
     Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What the objects this target writes hold now: the roots of each trust object and the issuer it signs with (and
+    /// that issuer's key, for adoption), with the object names read. The drift gate compares it with the store before
+    /// every write; <c>rotation adopt --from-cluster</c> records it. Reads only.
+    /// </summary>
+    Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// What a target holds now. <see cref="Issuer"/> is null for a target that issues nothing (trust-manager).
+/// </summary>
+public sealed record TargetContent(string Target, IReadOnlyList<HeldRoots> Trust, HeldIssuer? Issuer)
+{
+    /// <summary>The cluster part of "cluster/kind" target names (the whole name for the drill's clusters).</summary>
+    public string Cluster => Target.Split('/')[0];
+}
+
+/// <summary>
+/// One object (and key) that carries trust, e.g. "secret istio-system/cacerts root-cert.pem". <see cref="Roots"/> is
+/// null when the object or key is absent, or unreadable (<see cref="Problem"/> says which). <see cref="MayBeAbsent"/>
+/// marks objects Rotation creates itself (a trust-manager source), whose absence overwrites nothing.
+/// </summary>
+public sealed record HeldRoots(string Location, IReadOnlyList<Certificate>? Roots, string? Problem = null, bool MayBeAbsent = false);
+
+/// <summary>
+/// The issuer a target signs with: its certificate first, then what is stored above it. <see cref="Chain"/> is null
+/// when absent or unreadable. <see cref="Key"/> is the issuer's private key when the object holds one (never logged).
+/// </summary>
+public sealed record HeldIssuer(string Location, IReadOnlyList<Certificate>? Chain, PrivateKey? Key = null, string? Problem = null)
+{
+    public Certificate? Certificate => Chain is { Count: > 0 } chain ? chain[0] : null;
 }
 
 /// <summary>Why a write happens; targets record it (labels, annotations, audit) and use it to make one-off actions idempotent.</summary>

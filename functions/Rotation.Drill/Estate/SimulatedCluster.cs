@@ -197,6 +197,18 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         return Task.FromResult(new LeafReport(Name, true, leaves));
     }
 
+    /// <summary>The control plane's bundle and issuer: what a write would replace.</summary>
+    public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnavailable();
+        lock (_lock)
+        {
+            return Task.FromResult(new TargetContent(Name,
+                [new HeldRoots($"{Name} control plane bundle", _bundle.ToList())],
+                new HeldIssuer($"{Name} control plane issuer", [_issuer.Issuer.Certificate, .. _issuer.ChainToRoot.Where(c => !c.Equals(_issuer.Issuer.Certificate))], _issuer.Issuer.Key)));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         lock (_lock)

@@ -19,7 +19,11 @@ public sealed class ClusterCheck
 
     public ClusterCheck(ClusterConnectionFactory factory) => _factory = factory;
 
-    public async Task<ClusterCheckReport> RunAsync(ClusterRegistration cluster, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
+    /// <summary>The check line name of a drift finding: `rotation cluster check` exits 3 when one fails.</summary>
+    public const string DriftCheck = "drift";
+
+    /// <param name="drift">Compares a target's content with the domain's store (see DriftGate); null skips the drift check.</param>
+    public async Task<ClusterCheckReport> RunAsync(ClusterRegistration cluster, RotationKind kind = RotationKind.Root, Func<TargetContent, IReadOnlyList<string>>? drift = null, CancellationToken cancellationToken = default)
     {
         var lines = new List<ClusterCheckLine>();
         ClusterConnection connection;
@@ -54,6 +58,8 @@ public sealed class ClusterCheck
                 foreach (var permission in target.RequiredPermissions)
                     lines.Add(await CheckPermissionAsync(connection, target, permission, cancellationToken));
                 lines.AddRange(await PreflightAsync(target, kind, cancellationToken));
+                if (drift is not null)
+                    lines.AddRange(await DriftAsync(target, drift, cancellationToken));
             }
 
             return new ClusterCheckReport(cluster.Name, version, lines);
@@ -93,6 +99,27 @@ public sealed class ClusterCheck
         catch (k8s.Autorest.HttpOperationException ex)
         {
             return new ClusterCheckLine(check, false, $"could not ask the API server ({KubeErrors.Describe(ex)}); check the RBAC in docs/targets.md by hand");
+        }
+    }
+
+    private static async Task<IReadOnlyList<ClusterCheckLine>> DriftAsync(KubernetesTarget target, Func<TargetContent, IReadOnlyList<string>> drift, CancellationToken cancellationToken)
+    {
+        var check = $"{target.Name}: {DriftCheck}";
+        try
+        {
+            var content = await target.ReadContentAsync(cancellationToken);
+            var findings = drift(content);
+            if (findings.Count == 0)
+                return [new ClusterCheckLine(check, true, $"{string.Join(", ", content.Trust.Select(t => t.Location).Append(content.Issuer?.Location ?? "no issuer"))} hold what the domain expects")];
+            return findings.Select(f => new ClusterCheckLine(check, false, f)).ToList();
+        }
+        catch (TargetUnavailableException ex)
+        {
+            return [new ClusterCheckLine(check, false, ex.Reason)];
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            return [new ClusterCheckLine(check, false, KubeErrors.Describe(ex))];
         }
     }
 

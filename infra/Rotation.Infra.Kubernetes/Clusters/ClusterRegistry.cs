@@ -3,6 +3,7 @@ using k8s;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Drift;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
@@ -74,6 +75,7 @@ public sealed partial class ClusterRegistry
             throw new DomainException($"target '{duplicate.Key}' is given twice for cluster '{request.Name}': a cluster has at most one target of each kind");
         foreach (var target in request.Targets)
             TargetCatalog.Validate(target);
+        await EnsureUnclaimedAsync(request, kubeconfig, context, aks, cancellationToken);
 
         var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
         await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
@@ -98,8 +100,14 @@ public sealed partial class ClusterRegistry
     }
 
     /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>
-    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default) =>
-        await _check.RunAsync(await RequireAsync(name, cancellationToken), kind, cancellationToken);
+    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
+    {
+        var cluster = await RequireAsync(name, cancellationToken);
+        var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
+        var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        var expected = active is not null ? DriftExpectation.During(active, inventory) : DriftExpectation.Steady(inventory);
+        return await _check.RunAsync(cluster, kind, content => DriftGate.Findings(content, expected, inventory), cancellationToken);
+    }
 
     private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
         (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == name)

@@ -37,6 +37,7 @@ public abstract class KubernetesTarget : IRotationTarget
     public abstract Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default);
     public abstract Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default);
     public abstract Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default);
+    public abstract Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default);
 
     protected Task<T> GuardAsync<T>(string what, Func<Task<T>> action, CancellationToken cancellationToken) =>
         ApiGuard.RunAsync(Name, Cluster, what, action, cancellationToken);
@@ -94,6 +95,52 @@ public abstract class KubernetesTarget : IRotationTarget
         return fingerprints is null
             ? new TrustStoreObservation($"{location} (unreadable: {error})", [])
             : new TrustStoreObservation(location, fingerprints);
+    }
+
+    /// <summary>The roots in a trust object's PEM text; absent (null roots) when there is no text, unreadable with the reason.</summary>
+    protected static HeldRoots Held(string location, string? pemText, bool mayBeAbsent = false)
+    {
+        if (string.IsNullOrWhiteSpace(pemText))
+            return new HeldRoots(location, null, "absent", mayBeAbsent);
+        try
+        {
+            return new HeldRoots(location, Pem.ReadCertificates(pemText, location).DistinctBy(c => c.Sha256).ToList());
+        }
+        catch (PkiException ex)
+        {
+            return new HeldRoots(location, null, $"unreadable: {ex.Message}");
+        }
+    }
+
+    /// <summary>The issuer in <paramref name="certText"/> (first certificate) with the chain above it and its key when readable.</summary>
+    protected static HeldIssuer HeldIssuerOf(string location, string? certText, string? chainText, string? keyText)
+    {
+        if (string.IsNullOrWhiteSpace(certText))
+            return new HeldIssuer(location, null, null, "absent");
+        try
+        {
+            var certificates = Pem.ReadCertificates(certText, location).ToList();
+            if (!string.IsNullOrWhiteSpace(chainText))
+                certificates.AddRange(Pem.ReadCertificates(chainText, location).Where(c => !certificates.Contains(c)));
+            PrivateKey? key = null;
+            if (!string.IsNullOrWhiteSpace(keyText))
+            {
+                try
+                {
+                    key = PrivateKey.FromPem(keyText);
+                }
+                catch (PkiException)
+                {
+                    // The drift gate compares certificates only; adoption reports a missing or unreadable key itself.
+                }
+            }
+
+            return new HeldIssuer(location, certificates, key);
+        }
+        catch (PkiException ex)
+        {
+            return new HeldIssuer(location, null, null, $"unreadable: {ex.Message}");
+        }
     }
 
     protected PreflightReport Report(params PreflightCheck[] checks) => new(Name, checks);

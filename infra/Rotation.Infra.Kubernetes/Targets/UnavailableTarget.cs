@@ -26,6 +26,7 @@ internal sealed class UnavailableTarget : IRotationTarget
     public Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default) => throw Unavailable();
     public Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default) => throw Unavailable();
     public Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) => throw Unavailable();
+    public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default) => throw Unavailable();
 
     private TargetUnavailableException Unavailable() => new(Name, _reason);
 }

@@ -15,7 +15,8 @@ namespace Rotation.Cli.Tests.Support;
 public sealed class HandshakeProbe : IAsyncDisposable
 {
     private static readonly PrivateKey LeafKey = TestKeys.For(KeyAlgorithm.EcdsaP256, slot: 2);
-    private readonly CrashEstate _estate;
+    private readonly IReadOnlyList<(string Name, SimulatedKubeCluster Cluster)> _clusters;
+    private readonly IReadOnlyList<string> _namespaces;
     private readonly TimeSpan _leafLifetime;
     private readonly Dictionary<string, Presented> _leaves = new(StringComparer.Ordinal);
     private readonly List<string> _failures = [];
@@ -25,8 +26,15 @@ public sealed class HandshakeProbe : IAsyncDisposable
     private int _checks;
 
     public HandshakeProbe(CrashEstate estate, TimeSpan leafLifetime)
+        : this(estate.Clusters, CrashEstate.WorkloadNamespaces, leafLifetime)
     {
-        _estate = estate;
+    }
+
+    /// <summary>Any simulated clusters whose istiod has a CA loaded, with one workload in each of <paramref name="namespaces"/>.</summary>
+    public HandshakeProbe(IReadOnlyList<(string Name, SimulatedKubeCluster Cluster)> clusters, IReadOnlyList<string> namespaces, TimeSpan leafLifetime)
+    {
+        _clusters = clusters;
+        _namespaces = namespaces;
         _leafLifetime = leafLifetime;
         _loop = Task.Run(LoopAsync);
     }
@@ -52,8 +60,8 @@ public sealed class HandshakeProbe : IAsyncDisposable
         lock (_leaves)
         {
             var now = DateTimeOffset.UtcNow;
-            var workloads = _estate.Clusters
-                .SelectMany(c => CrashEstate.WorkloadNamespaces.Select(ns => (Id: $"{c.Name}/{ns}", c.Cluster, Namespace: ns)))
+            var workloads = _clusters
+                .SelectMany(c => _namespaces.Select(ns => (Id: $"{c.Name}/{ns}", c.Cluster, Namespace: ns)))
                 .ToList();
             foreach (var (id, cluster, _) in workloads)
             {

@@ -102,6 +102,16 @@ public sealed class SimulatedMesh : IRotationTarget, ITargetResolver
         }
     }
 
+    public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new TargetContent(Name,
+                [_bundle.Count == 0 ? new HeldRoots($"{Name} bundle", null, "absent") : new HeldRoots($"{Name} bundle", [.. _bundle])],
+                _issuer is null ? new HeldIssuer($"{Name} issuer", null, null, "absent") : new HeldIssuer($"{Name} issuer", [.. _issuer.ChainToRoot], _issuer.Issuer.Key)));
+        }
+    }
+
     private void Apply(TrustBundle bundle, IssuerMaterial? issuer)
     {
         lock (_gate)

@@ -28,6 +28,9 @@ public static class CaStatusTransitions
         {
             changes.Add((m.OldIntermediate, CaStatus.Retired));
             changes.Add((m.NewRoot is null ? null : m.OldRoot, CaStatus.Retired));
+            // Roots adopted beside the old root left every bundle with it (RetireOldRoot writes the new root only).
+            if (m.NewRoot is not null)
+                changes.AddRange(m.ExtraRoots.Select(r => ((CertificateAuthority?)r, CaStatus.Retired)));
         }
         else if (planFinished && record.Status == RotationStatus.Aborting)
         {

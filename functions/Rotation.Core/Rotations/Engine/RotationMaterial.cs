@@ -17,7 +17,11 @@ public sealed class RotationMaterial
         OldIntermediate = Require(inventory, record.Authorities.OldIntermediateId);
         NewRoot = record.Authorities.NewRootId is { } newRoot ? Require(inventory, newRoot) : null;
         NewIntermediate = record.Authorities.NewIntermediateId is { } newIntermediate ? Require(inventory, newIntermediate) : null;
+        ExtraRoots = Drift.ExtraTrustedRoots.Of(inventory, OldRoot.Id, NewRoot?.Id);
     }
+
+    /// <summary>Roots adopted beside the old root: kept in every bundle until the old root goes (see <see cref="Drift.ExtraTrustedRoots"/>).</summary>
+    public IReadOnlyList<CertificateAuthority> ExtraRoots { get; }
 
     public CaInventory Inventory { get; }
     public CertificateAuthority OldRoot { get; }
@@ -38,9 +42,9 @@ public sealed class RotationMaterial
     /// <summary>The root the new intermediate chains to: the new root, or the old one in an intermediate rotation.</summary>
     public CertificateAuthority NewIssuingRoot => NewRoot ?? OldRoot;
 
-    public TrustBundle OldOnly => TrustBundle.Of(OldRoot.Certificate);
+    public TrustBundle OldOnly => TrustBundle.Of([OldRoot.Certificate, .. ExtraRoots.Select(r => r.Certificate)]);
     public TrustBundle NewOnly => TrustBundle.Of(RequiredNewRoot.Certificate);
-    public TrustBundle Overlap => NewRoot is null ? OldOnly : TrustBundle.Of(OldRoot.Certificate, NewRoot.Certificate);
+    public TrustBundle Overlap => NewRoot is null ? OldOnly : TrustBundle.Of([OldRoot.Certificate, NewRoot.Certificate, .. ExtraRoots.Select(r => r.Certificate)]);
 
     /// <summary>"root A (sha256 ab12cd34…)" style names for gate reasons.</summary>
     public string Describe(string sha256)

@@ -15,8 +15,14 @@ public sealed class RotationService(IStateStore store, ITargetResolver targets, 
 
     public async Task<RotationPlanPreview> PreviewAsync(string domain, RotationKind kind, RotationPolicy policy, CancellationToken cancellationToken = default)
     {
-        await RequireReadyDomainAsync(domain, cancellationToken);
+        var inventory = await RequireReadyDomainAsync(domain, cancellationToken);
         var resolved = await targets.ResolveAsync(domain, cancellationToken);
+        if (await Drift.DriftGate.EnsureAsync(resolved, Drift.DriftExpectation.Steady(inventory), inventory, _options.MaxTargetConcurrency, cancellationToken) is { } unreadable)
+        {
+            throw new DomainException($"preflight {unreadable}: fix connectivity, then try again");
+        }
+
+        Authorities.Adoption.AbsentKeys.EnsureRotatable(inventory, kind);
         var phases = RotationPlans.For(kind)
             .Select(p => new PlannedPhase(p, PhaseDescriptions.Describe(kind, p), policy.RequiresApproval(p)))
             .ToList();
@@ -43,6 +49,13 @@ public sealed class RotationService(IStateStore store, ITargetResolver targets, 
         {
             throw new UnsafeStepException($"preflight failed, a {kind.ToString().ToLowerInvariant()} rotation would break handshakes: {string.Join("; ", failed)}");
         }
+
+        if (await Drift.DriftGate.EnsureAsync(resolved, Drift.DriftExpectation.Steady(inventory), inventory, _options.MaxTargetConcurrency, cancellationToken) is { } unreadable)
+        {
+            throw new DomainException($"preflight {unreadable}: fix connectivity, then start again");
+        }
+
+        Authorities.Adoption.AbsentKeys.EnsureRotatable(inventory, kind);
 
         var now = time.GetUtcNow();
         var record = new RotationRecord

@@ -23,6 +23,11 @@ public sealed class ApplyBundleStep(
 
         var target = bundle(material);
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
+        if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
+        {
+            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotRead);
+        }
+
         var results = await TargetFanOut.RunAsync(
             pending,
             async (t, ct) =>

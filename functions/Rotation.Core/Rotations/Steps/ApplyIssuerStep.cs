@@ -24,8 +24,13 @@ public sealed class ApplyIssuerStep(
             return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotCheck);
         }
 
-        var issuerMaterial = await material.IssuerAsync(intermediate, bundle(material), cancellationToken);
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
+        if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
+        {
+            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotRead);
+        }
+
+        var issuerMaterial = await material.IssuerAsync(intermediate, bundle(material), cancellationToken);
         var results = await TargetFanOut.RunAsync(
             pending,
             async (t, ct) =>

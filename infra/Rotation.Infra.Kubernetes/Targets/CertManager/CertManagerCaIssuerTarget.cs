@@ -137,6 +137,16 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         return new LeafReport(Name, true, leaves);
     }
 
+    public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        var secretName = await SecretNameAsync(cancellationToken);
+        var secret = await ReadSecretAsync(_options.Namespace, secretName, cancellationToken);
+        var where = $"secret {_options.Namespace}/{secretName}";
+        return new TargetContent(Name,
+            [Held($"{where} ca.crt", Text(secret, "ca.crt"))],
+            HeldIssuerOf($"{where} tls.crt", Text(secret, "tls.crt"), null, Text(secret, "tls.key")));
+    }
+
     /// <summary>
     /// Asks cert-manager to re-issue every Certificate of this issuer whose current leaf the new issuer did not sign,
     /// as `cmctl renew` does. A Certificate already Issuing, or already issued by the new issuer, is left alone, so a

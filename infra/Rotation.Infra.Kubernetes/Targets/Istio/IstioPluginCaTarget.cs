@@ -135,6 +135,15 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         Task.FromResult(new LeafReport(Name, false, [],
             "Istio workload certificates are delivered over SDS and live only in the proxies' memory; the Kubernetes API does not show them"));
 
+    public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        var secret = await ReadSecretAsync(_options.Namespace, _options.Secret, cancellationToken);
+        var where = $"secret {_options.Namespace}/{_options.Secret}";
+        return new TargetContent(Name,
+            [Held($"{where} {RootCert}", Text(secret, RootCert))],
+            HeldIssuerOf($"{where} {CaCert}", Text(secret, CaCert), Text(secret, CertChain), Text(secret, CaKey)));
+    }
+
     private List<Certificate> ChainOf(IssuerMaterial issuer)
     {
         var chain = issuer.ChainToRoot.ToList();

@@ -113,6 +113,18 @@ public sealed class LinkerdTarget : KubernetesTarget
         Task.FromResult(new LeafReport(Name, false, [],
             "Linkerd proxies fetch their leaves from the identity controller and keep them in memory; the Kubernetes API does not show them"));
 
+    public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
+        var secret = await ReadSecretAsync(_options.Namespace, _options.IssuerSecret, cancellationToken);
+        var where = $"secret {_options.Namespace}/{_options.IssuerSecret}";
+        var trust = new List<HeldRoots> { Held($"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} {BundleKey}", Text(map, BundleKey)) };
+        // ca.crt beside the issuer is optional in Linkerd's issuer secret; Rotation writes it when the secret exists.
+        if (Text(secret, "ca.crt") is { } caCrt)
+            trust.Add(Held($"{where} ca.crt", caCrt));
+        return new TargetContent(Name, trust, HeldIssuerOf($"{where} tls.crt", Text(secret, "tls.crt"), null, Text(secret, "tls.key")));
+    }
+
     private async Task<IReadOnlyList<TrustStoreObservation>> ObserveProxiesAsync(CancellationToken cancellationToken)
     {
         var pods = await GuardAsync("listing meshed pods", () => Paged.ListAllAsync(async token =>

@@ -130,6 +130,15 @@ public sealed class TrustManagerTarget : KubernetesTarget
         // Observable with none: this target issues nothing, so it gives the leaf gate nothing to wait for.
         Task.FromResult(new LeafReport(Name, true, [], "trust-manager distributes roots only; it issues no leaves"));
 
+    /// <summary>The source this target writes; it issues nothing. An absent source is Rotation's to create, so it is no drift.</summary>
+    public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        var source = SourceIsSecret
+            ? Text(await ReadSecretAsync(_options.TrustNamespace, _options.SourceName, cancellationToken), _options.SourceKey)
+            : Text(await ReadConfigMapAsync(_options.TrustNamespace, _options.SourceName, cancellationToken), _options.SourceKey);
+        return new TargetContent(Name, [Held($"{SourceLabel} {_options.SourceKey}", source, mayBeAbsent: true)], null);
+    }
+
     private Task<JsonObject?> ReadBundleAsync(CancellationToken cancellationToken) =>
         GuardAsync($"reading Bundle {_options.Bundle}",
             () => OrNullAsync(Client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(Group, Version, "bundles", _options.Bundle, cancellationToken)),

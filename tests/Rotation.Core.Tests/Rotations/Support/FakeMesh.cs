@@ -98,6 +98,27 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
         }
     }
 
+    public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnavailable();
+        lock (_gate)
+        {
+            return Task.FromResult(new TargetContent(Name,
+                [Bundle.Count == 0 ? new HeldRoots($"{Name} bundle", null, "absent") : new HeldRoots($"{Name} bundle", [.. Bundle])],
+                Issuer is null ? new HeldIssuer($"{Name} issuer", null, null, "absent") : new HeldIssuer($"{Name} issuer", [Issuer.Issuer.Certificate, .. Issuer.ChainToRoot.Skip(1)], Issuer.Issuer.Key)));
+        }
+    }
+
+    /// <summary>Replaces what the control plane holds behind Rotation's back (someone else's CA, a hand edit).</summary>
+    public void Overwrite(TrustBundle bundle, IssuerMaterial? issuer)
+    {
+        lock (_gate)
+        {
+            Bundle = bundle;
+            Issuer = issuer ?? Issuer;
+        }
+    }
+
     /// <summary>Overrides what one workload trusts (a new namespace, a store that regressed).</summary>
     public void SetWorkloadTrust(int index, IEnumerable<string> fingerprints)
     {

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Rotation.Cli.Output;
+using Rotation.Cli.Parsing;
+using Rotation.Core.Authorities;
+using Rotation.Core.Authorities.Adoption;
+using Rotation.Core.Domain;
+using Rotation.Infra.Kubernetes.Clusters;
+using Spectre.Console;
+
+namespace Rotation.Cli.Commands;
+
+/// <summary>rotation adopt: bring an existing CA under management, from files in a mesh's layout or from what a registered cluster holds.</summary>
+internal static class AdoptCommand
+{
+    public static Command Create(CliContext context, Option<string?> home)
+    {
+        var domain = CliOptions.Domain();
+        var fromDir = new Option<string?>("--from-dir") { Description = "Adopt the CA files in this folder (istio, linkerd, step-ca or cert-manager layout)", HelpName = "DIR" };
+        var layout = new Option<string?>("--layout") { Description = "The folder's layout when it cannot be told from the file names: istio, linkerd, step-ca, cert-manager", HelpName = "LAYOUT" };
+        var fromCluster = new Option<string?>("--from-cluster") { Description = "Adopt what this registered cluster's targets hold now (its domain unless --domain)", HelpName = "NAME" };
+        var passphraseFile = new Option<string?>("--key-passphrase-file") { Description = "File whose first line is the passphrase of an encrypted key (step-ca's intermediate_ca_key)", HelpName = "FILE" };
+        var command = new Command("adopt", "Bring an existing CA (root(s), issuing intermediate and its key) under management; checks everything first and changes nothing when it refuses")
+        {
+            domain, fromDir, layout, fromCluster, passphraseFile,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var dir = parseResult.GetValue(fromDir);
+            var cluster = parseResult.GetValue(fromCluster);
+            if ((dir is null) == (cluster is null))
+            {
+                throw new UsageException("say what to adopt: pass exactly one of --from-dir DIR or --from-cluster NAME");
+            }
+
+            if (cluster is not null && (parseResult.GetValue(layout) is not null || parseResult.GetValue(passphraseFile) is not null))
+            {
+                throw new UsageException("--layout and --key-passphrase-file apply only with --from-dir");
+            }
+
+            var services = cluster is null ? CliServices.OpenOrCreate(context, parseResult.GetValue(home)) : CliServices.OpenExisting(context, parseResult.GetValue(home));
+            string domainName;
+            AdoptionSource source;
+            if (cluster is not null)
+            {
+                var (registration, contents) = await services.Clusters.ReadContentAsync(cluster, new ClusterConnectionFactory(timeProvider: context.Time), cancellationToken);
+                domainName = parseResult.GetValue(domain) ?? registration.Domain;
+                if (domainName != registration.Domain)
+                {
+                    throw new DomainException($"cluster '{cluster}' is registered in trust domain '{registration.Domain}', not '{domainName}': adopt into '{registration.Domain}', or register the cluster there");
+                }
+
+                source = AdoptionFromTargets.From(cluster, contents);
+            }
+            else
+            {
+                domainName = parseResult.GetValue(domain) ?? (File.Exists(services.DatabasePath)
+                    ? (await DomainSelection.ResolveAsync(services.Store, null, cancellationToken)).Name
+                    : throw new UsageException("name the trust domain to adopt into: pass --domain NAME"));
+                var passphrase = parseResult.GetValue(passphraseFile) is { } file ? ReadPassphrase(file) : null;
+                source = AdoptionFiles.Read(dir!, parseResult.GetValue(layout) is { } l ? AdoptionFiles.Parse(l) : null, passphrase);
+            }
+
+            var result = await new AdoptionService(services.Store, services.Vault, context.Time).AdoptAsync(domainName, source, cancellationToken);
+            foreach (var warning in result.Warnings)
+            {
+                context.Error.WriteLine($"warning: {warning}");
+            }
+
+            var console = Consoles.For(context);
+            var adopted = result.Inventory.Authorities.Where(a => a.Status != CaStatus.Retired).ToList();
+            console.MarkupLineInterpolated(
+                $"Adopted {source.Origin} into {(result.Created ? "new " : "")}trust domain [bold]{domainName}[/]: {string.Join(", ", adopted.Select(a => $"{a.Id} ({a.Role.ToString().ToLowerInvariant()}, {a.Status.ToString().ToLowerInvariant()})"))}.");
+            InventoryTable.Render(console, await services.Authorities.InventoryAsync(domainName, cancellationToken: cancellationToken));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string ReadPassphrase(string file)
+    {
+        var path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+        {
+            throw new DomainException($"passphrase file '{path}' does not exist: pass a file whose first line is the key's passphrase");
+        }
+
+        return File.ReadLines(path).FirstOrDefault()?.TrimEnd('\r') ?? string.Empty;
+    }
+}

@@ -1,0 +1,107 @@
+using Rotation.Core.Domain;
+using Rotation.Core.Pki;
+using Rotation.Core.Ports;
+
+namespace Rotation.Core.Authorities.Adoption;
+
+/// <summary>
+/// `rotation adopt`: brings an existing CA (files in a mesh's layout, or what a registered cluster holds) under
+/// management, so that inventory, scan and both rotations work on it exactly as on a domain made by `init`. Every check
+/// runs before anything is written; a refusal changes nothing. Keys go to the vault encrypted, as `init` keeps them.
+/// </summary>
+public sealed class AdoptionService(IStateStore store, IKeyVault vault, TimeProvider time)
+{
+    public async Task<AdoptionResult> AdoptAsync(string domain, AdoptionSource source, CancellationToken cancellationToken = default)
+    {
+        TrustDomainNames.Validate(domain);
+        var now = time.GetUtcNow();
+        var (issuingRoot, checkWarnings) = AdoptionChecks.Run(source, now);
+        var warnings = checkWarnings.ToList();
+        var roots = new[] { issuingRoot }.Concat(source.Roots.Where(r => !r.Equals(issuingRoot))).ToList();
+
+        var existing = await store.FindDomainAsync(domain, cancellationToken);
+        var current = existing is null ? [] : await store.ListAuthoritiesAsync(domain, cancellationToken);
+        await EnsureHeldByNoOtherDomainAsync(domain, [.. roots, source.Intermediate], cancellationToken);
+        if (existing is not null)
+        {
+            var active = (await store.ListRotationsAsync(domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+            if (active is not null)
+                throw new DomainException($"trust domain '{domain}' has an active rotation '{active.Id}' ({active.CurrentPhase}): finish or abort it before adopting");
+        }
+
+        var rootId = CaIds.For(CaRole.Root, issuingRoot);
+        var intermediateId = CaIds.For(CaRole.Intermediate, source.Intermediate);
+        var wanted = new List<(string Id, CaRole Role, CaStatus Status, string? Parent, Certificate Certificate)>
+        {
+            (rootId, CaRole.Root, CaStatus.Active, null, issuingRoot),
+            (intermediateId, CaRole.Intermediate, CaStatus.Active, rootId, source.Intermediate),
+        };
+        // Further roots of the bundle stay trusted beside the issuing root (retiring: trusted, issuing nothing).
+        wanted.AddRange(roots.Skip(1).Select(r => (CaIds.For(CaRole.Root, r), CaRole.Root, CaStatus.Retiring, (string?)null, r)));
+
+        if (wanted.All(w => current.Any(c => c.Id == w.Id && c.Status == w.Status))
+            && current.Where(c => c.Status != CaStatus.Retired).All(c => wanted.Any(w => w.Id == c.Id)))
+        {
+            return new AdoptionResult(new CaInventory(domain, current), [.. warnings, $"trust domain '{domain}' already holds exactly this CA: nothing changed"], [], false);
+        }
+
+        await ProveVaultOpensExistingKeysAsync(cancellationToken);
+        var intermediateKey = await vault.StoreAsync(CaIds.KeyName(domain, intermediateId), source.IntermediateKey, cancellationToken);
+        var rootKey = source.RootKey is { } key
+            ? await vault.StoreAsync(CaIds.KeyName(domain, rootId), key, cancellationToken)
+            : AbsentKeys.For(domain, rootId);
+        if (source.RootKey is null)
+            warnings.Add($"root {rootId} is adopted without its private key: a root rotation works (the new root needs no old key); an intermediate rotation is refused until the root is rotated");
+
+        var changes = new List<CertificateAuthority>();
+        foreach (var (id, role, status, parent, certificate) in wanted)
+        {
+            var reference = id == rootId ? rootKey : id == intermediateId ? intermediateKey : AbsentKeys.For(domain, id);
+            var stored = current.FirstOrDefault(c => c.Id == id);
+            changes.Add(stored is null
+                ? new CertificateAuthority(id, domain, role, status, parent, certificate, reference)
+                : stored with { Status = status, ParentId = parent, Key = reference });
+        }
+
+        var retired = current
+            .Where(c => c.Status != CaStatus.Retired && wanted.All(w => w.Id != c.Id))
+            .Select(c => c.WithStatus(CaStatus.Retired))
+            .ToList();
+        if (retired.Count > 0)
+            warnings.Add($"trust domain '{domain}' held other CAs ({string.Join(", ", retired.Select(r => r.Id))}): they are retired; a cluster that still holds them is refused by the drift gate until it holds the adopted CA");
+
+        await store.CommitAsync(new ChangeSet
+        {
+            Domain = existing is null ? new TrustDomain(domain, now, source.Intermediate.KeyAlgorithm) : null,
+            Authorities = [.. changes, .. retired],
+        }, cancellationToken);
+
+        return new AdoptionResult(new CaInventory(domain, await store.ListAuthoritiesAsync(domain, cancellationToken)), warnings, retired, existing is null);
+    }
+
+    private async Task EnsureHeldByNoOtherDomainAsync(string domain, IReadOnlyList<Certificate> certificates, CancellationToken cancellationToken)
+    {
+        foreach (var other in (await store.ListDomainsAsync(cancellationToken)).Where(d => d.Name != domain))
+        {
+            var held = (await store.ListAuthoritiesAsync(other.Name, cancellationToken))
+                .FirstOrDefault(a => a.Status != CaStatus.Retired && certificates.Any(c => c.Sha256 == a.Sha256));
+            if (held is not null)
+                throw new DomainException($"'{held.Subject}' (sha256:{held.Sha256}) is already held by trust domain '{other.Name}' as {held.Id}: a CA belongs to one domain; rotate it there, or adopt it into '{other.Name}'");
+        }
+    }
+
+    /// <summary>As init: a vault that would take new keys under another passphrase is refused before anything is written.</summary>
+    private async Task ProveVaultOpensExistingKeysAsync(CancellationToken cancellationToken)
+    {
+        foreach (var existing in await store.ListDomainsAsync(cancellationToken))
+        {
+            var authority = (await store.ListAuthoritiesAsync(existing.Name, cancellationToken))
+                .FirstOrDefault(a => a.Status != CaStatus.Retired && a.Key.Provider == vault.Provider);
+            if (authority is not null)
+            {
+                _ = await vault.LoadAsync(authority.Key, cancellationToken);
+                return;
+            }
+        }
+    }
+}
