@@ -61,10 +61,18 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
         var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
         var authorized = request.Headers.Authorization.ToString() == "Bearer " + vault.AcceptedToken;
         Reply reply;
-        var fault = vault.Faults.Take(request.Method, path);
+        // Faults apply to authorized requests only: the SDK's first, body-less challenge request must not consume them.
+        var fault = authorized ? vault.Faults.Take(request.Method, path, body) : null;
         if (fault is not null && fault.Delay > TimeSpan.Zero)
         {
             await Task.Delay(fault.Delay, context.RequestAborted);
+        }
+
+        if (fault is { Abort: true, AfterServing: false })
+        {
+            _exchanges.Enqueue(new KeyVaultExchange(request.Method, path, 0, body, "(connection dropped before serving)", authorized));
+            context.Abort();
+            return;
         }
 
         if (!authorized)
@@ -109,6 +117,12 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
 
         var text = reply.Body?.ToJsonString() ?? string.Empty;
         _exchanges.Enqueue(new KeyVaultExchange(request.Method, path, reply.Status, body, text, authorized));
+        if (fault is { Abort: true, AfterServing: true })
+        {
+            context.Abort();
+            return;
+        }
+
         context.Response.StatusCode = reply.Status;
         context.Response.Headers["x-ms-keyvault-service-version"] = "1.9.0.0-simulated";
         if (reply.Body is not null)

@@ -6,17 +6,35 @@ namespace Rotation.Infra.KeyVault.Simulator;
 /// <param name="Status">Status to answer with (429, 503, 409), or null to serve normally after <paramref name="Delay"/>.</param>
 /// <param name="RetryAfterSeconds">Retry-After header for 429/503.</param>
 /// <param name="Delay">Held back this long before answering.</param>
-public sealed record KeyVaultFault(string? Method, string? PathContains, int? Status, int? RetryAfterSeconds = null, TimeSpan Delay = default)
+/// <param name="BodyContains">Substring the request body must contain (e.g. "\"Self\"" for the self-signed create), or null.</param>
+/// <param name="Abort">Drop the connection instead of answering, like a process or network dying mid-call.</param>
+/// <param name="AfterServing">With <paramref name="Abort"/>: carry the request out first, then drop the answer (the caller never learns it succeeded).</param>
+public sealed record KeyVaultFault(
+    string? Method,
+    string? PathContains,
+    int? Status,
+    int? RetryAfterSeconds = null,
+    TimeSpan Delay = default,
+    string? BodyContains = null,
+    bool Abort = false,
+    bool AfterServing = false)
 {
+    /// <summary>The connection drops during this call; with <paramref name="afterServing"/> the vault has done the work.</summary>
+    public static KeyVaultFault Crash(string method, string path, string? bodyContains = null, bool afterServing = true) =>
+        new(method, path, null, BodyContains: bodyContains, Abort: true, AfterServing: afterServing);
+
+    public static KeyVaultFault Conflict(string method = "POST", string path = "/create") => new(method, path, 409);
+
     public static KeyVaultFault Throttle(string? method = null, string? path = null, int retryAfterSeconds = 1) => new(method, path, 429, retryAfterSeconds);
 
     public static KeyVaultFault Unavailable(string? method = null, string? path = null) => new(method, path, 503, 1);
 
     public static KeyVaultFault Slow(TimeSpan delay, string? method = null, string? path = null) => new(method, path, null, null, delay);
 
-    internal bool Matches(string method, string path) =>
+    internal bool Matches(string method, string path, string body) =>
         (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
-        && (PathContains is null || path.Contains(PathContains, StringComparison.OrdinalIgnoreCase));
+        && (PathContains is null || path.Contains(PathContains, StringComparison.OrdinalIgnoreCase))
+        && (BodyContains is null || body.Contains(BodyContains, StringComparison.Ordinal));
 }
 
 /// <summary>Faults queued in order; each matching request takes the first that matches, once.</summary>
@@ -47,11 +65,11 @@ public sealed class KeyVaultFaults
         }
     }
 
-    internal KeyVaultFault? Take(string method, string path)
+    internal KeyVaultFault? Take(string method, string path, string body)
     {
         lock (_gate)
         {
-            var index = _queue.FindIndex(f => f.Matches(method, path));
+            var index = _queue.FindIndex(f => f.Matches(method, path, body));
             if (index < 0)
             {
                 return null;
