@@ -19,6 +19,8 @@ namespace Rotation.Infra.KeyVault.Simulator;
 /// </summary>
 internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bool premium)
 {
+    // Like the service: '+' and '/' of base64 stay as they are, not \u002B escapes.
+    private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SimulatedCertificate> _certificates = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<KeyVaultExchange> _exchanges = new();
@@ -115,7 +117,7 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
             }
         }
 
-        var text = reply.Body?.ToJsonString() ?? string.Empty;
+        var text = reply.Body?.ToJsonString(Output) ?? string.Empty;
         _exchanges.Enqueue(new KeyVaultExchange(request.Method, path, reply.Status, body, text, authorized));
         if (fault is { Abort: true, AfterServing: true })
         {
