@@ -27,6 +27,24 @@ internal static partial class KeyNames
 
     public static string FileName(string name) => name + FileSuffix;
 
+    /// <summary>
+    /// The file stem of a key version. Version 1 is the plain name, so a key made before versions existed (and the
+    /// first version of every key) lives where it always did; later versions are "name+N" ('+' is not allowed in names,
+    /// so a stem cannot collide with another key's name).
+    /// </summary>
+    public static string Stem(string name, int version) =>
+        version == 1 ? name : $"{name}{VersionSeparator}{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public const char VersionSeparator = '+';
+
+    public static bool IsValidStem(string stem)
+    {
+        var plus = stem.IndexOf(VersionSeparator, StringComparison.Ordinal);
+        return plus < 0
+            ? IsValid(stem)
+            : IsValid(stem[..plus]) && stem.Length > plus + 1 && stem[(plus + 1)..].All(char.IsAsciiDigit);
+    }
+
     // The name is echoed in the error; control characters would let it forge extra log lines.
     private static string Printable(string? name) =>
         name is null ? string.Empty : new string(name.Take(MaxLength).Select(c => char.IsControl(c) ? '?' : c).ToArray());

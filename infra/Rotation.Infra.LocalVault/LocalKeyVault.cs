@@ -37,16 +37,22 @@ public sealed class LocalKeyVault : IKeyVault
 
     public async Task<KeyReference> StoreAsync(string name, PrivateKey key, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
         KeyNames.Validate(name);
-        var reference = new KeyReference(Provider, name);
+        await StoreStemAsync(name, key, cancellationToken);
+        return new KeyReference(Provider, name);
+    }
+
+    /// <summary>Stores under a file stem: a key name, or a versioned stem (see <see cref="KeyNames.Stem"/>).</summary>
+    internal async Task StoreStemAsync(string name, PrivateKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
         var path = PathOf(name);
 
         if (File.Exists(path))
         {
             var current = await GetPassphraseAsync(create: false, name, cancellationToken);
             await EnsureHoldsAsync(name, path, key, current, cancellationToken);
-            return reference;
+            return;
         }
 
         PrivateFiles.EnsureDirectory(KeyDirectory);
@@ -58,8 +64,6 @@ public sealed class LocalKeyVault : IKeyVault
             // Another writer got there first: fine only if it stored this very key.
             await EnsureHoldsAsync(name, path, key, passphrase, cancellationToken);
         }
-
-        return reference;
     }
 
     public async Task<PrivateKey> LoadAsync(KeyReference reference, CancellationToken cancellationToken = default)
@@ -74,6 +78,21 @@ public sealed class LocalKeyVault : IKeyVault
         var passphrase = await GetPassphraseAsync(create: false, reference.Name, cancellationToken);
         return await DecryptAsync(reference.Name, path, passphrase, cancellationToken);
     }
+
+    /// <summary>Decrypts the key under a file stem; null when there is no such file.</summary>
+    internal async Task<PrivateKey?> TryLoadStemAsync(string stem, CancellationToken cancellationToken)
+    {
+        var path = PathOf(stem);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var passphrase = await GetPassphraseAsync(create: false, stem, cancellationToken);
+        return await DecryptAsync(stem, path, passphrase, cancellationToken);
+    }
+
+    internal bool StemExists(string stem) => File.Exists(PathOf(stem));
 
     public Task<bool> ExistsAsync(KeyReference reference, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(CheckedPath(reference)));
@@ -145,7 +164,7 @@ public sealed class LocalKeyVault : IKeyVault
     private IEnumerable<string> ExistingKeyNames() =>
         Directory.EnumerateFiles(KeyDirectory, "*" + KeyNames.FileSuffix)
             .Select(f => Path.GetFileName(f)[..^KeyNames.FileSuffix.Length])
-            .Where(KeyNames.IsValid)
+            .Where(KeyNames.IsValidStem)
             .Order(StringComparer.Ordinal);
 
     private async Task<PrivateKey> DecryptAsync(string name, string path, VaultPassphrase passphrase, CancellationToken cancellationToken)

@@ -76,6 +76,35 @@ internal sealed class CertificateBuilder
         return Certificate.FromDer(_generator.Generate(signer).GetEncoded());
     }
 
+    /// <summary>
+    /// Signs through a signer that may hold its key elsewhere: BouncyCastle assembles the to-be-signed structure with
+    /// a <see cref="CustodySignatureFactory"/>, the signer signs those bytes, and the certificate is the structure plus
+    /// that signature (checked against the signer's public key before it is returned).
+    /// </summary>
+    public async Task<Certificate> SignWithAsync(ICertificateSigner signer, CancellationToken cancellationToken)
+    {
+        var factory = new CustodySignatureFactory(signer);
+        var draft = _generator.Generate(factory);
+        var signature = await factory.SignCapturedAsync(cancellationToken);
+        var structure = new X509CertificateStructure(draft.CertificateStructure.TbsCertificate, factory.Algorithm, new DerBitString(signature));
+        var certificate = Certificate.FromDer(structure.GetDerEncoded());
+        return VerifiesWith(certificate, signer.PublicKey)
+            ? certificate
+            : throw new PkiException($"the signature the key custody returned for '{certificate.Subject}' does not verify with its public key: the custody signed with another key or corrupted the signature");
+    }
+
+    private static bool VerifiesWith(Certificate certificate, PublicKey key)
+    {
+        try
+        {
+            return certificate.Bc.IsSignatureValid(key.BcPublicKey);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>128 random bits with the top bit set: always exactly 128 bits, always positive.</summary>
     private static BigInteger NewSerial()
     {
