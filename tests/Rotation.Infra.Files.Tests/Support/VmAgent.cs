@@ -51,7 +51,7 @@ public sealed class VmAgent : IAsyncDisposable
 
     /// <summary>Per issuer seen, the newest client leaf that stays valid for a little while longer.</summary>
     public IReadOnlyList<ClientLeaf> ValidClients(DateTimeOffset now) =>
-        _clients.Where(c => c.Leaf.NotAfter > now + TimeSpan.FromMilliseconds(800))
+        _clients.Where(c => c.Leaf.NotAfter > now + TimeSpan.FromSeconds(1.5))
             .GroupBy(c => c.Issuer.Sha256)
             .Select(g => g.OrderByDescending(c => c.Leaf.NotAfter).First())
             .OrderBy(c => c.Leaf.NotAfter)
@@ -66,7 +66,7 @@ public sealed class VmAgent : IAsyncDisposable
                 if (Nginx is { } nginx && await ReadIssuerAsync() is { } issuer)
                 {
                     var now = DateTimeOffset.UtcNow;
-                    if (_serverLeaf is null || !_serverLeaf.IsSignedBy(issuer.Certificate) || _serverLeaf.NotAfter - now < _ttl / 2)
+                    if (_serverLeaf is null || !_serverLeaf.IsSignedBy(issuer.Certificate) || _serverLeaf.NotAfter - now < _ttl * 2 / 3)
                     {
                         var (chain, key, leaf) = ServerLeaf(issuer);
                         // Key first, then the chain: nginx reads both only at reload.
@@ -80,7 +80,7 @@ public sealed class VmAgent : IAsyncDisposable
                     }
 
                     var newest = _clients.Where(c => c.Issuer.Equals(issuer.Certificate)).Select(c => c.Leaf.NotAfter).DefaultIfEmpty().Max();
-                    if (newest - now < _ttl / 2)
+                    if (newest - now < _ttl * 2 / 3)
                         await RenewClientAsync(issuer);
                 }
 
