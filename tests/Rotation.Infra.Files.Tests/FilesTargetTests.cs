@@ -68,7 +68,7 @@ public sealed class FilesTargetTests : IDisposable
         Assert.Equal(4, target.FileWrites);
 
         await target.ApplyIssuerAsync(IssuerA, Write);
-        // The same roots in another order and spelling are the same bundle.
+        // The same bundle given again, alone or with the issuer.
         await target.ApplyTrustBundleAsync(TrustBundle.Of(_a.Root.Certificate), Write);
 
         Assert.Equal(1, ReloadsRun);

@@ -77,7 +77,12 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         var trust = await estate.Target.ReportTrustAsync();
         var endpointStore = trust.Stores.Single(s => s.Location.StartsWith("endpoint", StringComparison.Ordinal));
         Assert.Equal([newRoot.Sha256], endpointStore.Sha256Fingerprints);
-        Assert.Contains("refused: HTTP 400", endpointStore.Location, StringComparison.Ordinal);
+        // Root A is retired, so the gates no longer probe it; a throwaway leaf from A1 shows nginx refuses it now.
+        var oldIssuer = new ProbeIssuer(authorities.Single(a => a.Id == "root-a"), authorities.Single(a => a.Id == "int-a"), estate.A.Intermediate);
+        var refused = await new EndpointProber().ProbeAsync(estate.Endpoint, ProbeLeaf.Create(oldIssuer, VmEstate.Domain, DateTimeOffset.UtcNow), CancellationToken.None);
+        Assert.Equal(ProbeVerdict.Refused, refused.Verdict);
+        Assert.Contains("HTTP 400", refused.Detail, StringComparison.Ordinal);
+        Assert.True(refused.ServedLeaf!.IsSignedBy(newIntermediate.Certificate));
         Assert.Equal(AtomicFile.Private, File.GetUnixFileMode(estate.Files.KeyPath));
         Assert.Equal(AtomicFile.Public, File.GetUnixFileMode(estate.Files.BundlePath));
 

@@ -3,6 +3,7 @@ using k8s;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
+using Rotation.Infra.Files;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
@@ -74,6 +75,12 @@ public sealed partial class ClusterRegistry
             throw new DomainException($"target '{duplicate.Key}' is given twice for cluster '{request.Name}': a cluster has at most one target of each kind");
         foreach (var target in request.Targets)
             TargetCatalog.Validate(target);
+        var host = request.Connection == ClusterConnectionKind.Host;
+        var misplaced = request.Targets.FirstOrDefault(t => TargetCatalog.IsHostKind(t.Kind) != host);
+        if (misplaced is not null)
+            throw new DomainException(host
+                ? $"target '{misplaced.Kind}' needs a Kubernetes cluster: a host registered with --dir carries only a files target"
+                : $"target '{misplaced.Kind}' is written to a directory, not a cluster: register it without --kubeconfig/--in-cluster/--aks (rotation cluster add NAME --dir DIR)");
 
         var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
         await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
@@ -98,8 +105,27 @@ public sealed partial class ClusterRegistry
     }
 
     /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>
-    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default) =>
-        await _check.RunAsync(await RequireAsync(name, cancellationToken), kind, cancellationToken);
+    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
+    {
+        var cluster = await RequireAsync(name, cancellationToken);
+        return cluster.Connection == ClusterConnectionKind.Host
+            ? await CheckHostAsync(cluster, kind, cancellationToken)
+            : await _check.RunAsync(cluster, kind, cancellationToken);
+    }
+
+    /// <summary>A host has no API server: its check is each files target's preflight (directory, reload command, content known to the domain).</summary>
+    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, CancellationToken cancellationToken)
+    {
+        var lines = new List<ClusterCheckLine>();
+        foreach (var spec in cluster.Targets)
+        {
+            using var target = new FilesTarget($"{cluster.Name}/{spec.Kind}", FilesTargetOptions.From(spec.Options), new StoreDomainMaterial(_store, cluster.Domain));
+            var report = await target.PreflightAsync(kind, cancellationToken);
+            lines.AddRange(report.Checks.Select(c => new ClusterCheckLine($"{spec.Kind} {c.Name}", c.Passed, c.Detail)));
+        }
+
+        return new ClusterCheckReport(cluster.Name, null, lines);
+    }
 
     private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
         (await _store.ListClustersAsync(null, cancellationToken)).FirstOrDefault(c => c.Name == name)
@@ -134,6 +160,7 @@ public sealed partial class ClusterRegistry
                     throw new DomainException($"context '{effective}' is not in kubeconfig '{path}': use one of {Names(contexts)}");
                 return (path, context, null);
             case ClusterConnectionKind.InCluster:
+            case ClusterConnectionKind.Host:
                 return (null, null, null);
             case ClusterConnectionKind.Aks:
                 if (!AksResourceId().IsMatch(request.AksResourceId ?? string.Empty))

@@ -29,9 +29,14 @@ public sealed class Nginx : IAsyncDisposable
     public string ServerKeyPath => Path.Combine(Prefix, "server.key");
 
     /// <summary>argv that makes the running master reload its config and certificates (SIGHUP through the pid file).</summary>
-    public IReadOnlyList<string> ReloadArgv => ["nginx", "-p", Prefix, "-c", ConfPath, "-e", ErrorLog, "-s", "reload"];
+    public IReadOnlyList<string> ReloadArgv => [Executable, "-p", Prefix, "-c", ConfPath, "-e", ErrorLog, "-s", "reload"];
 
-    public static bool IsInstalled => File.Exists("/usr/sbin/nginx") || (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "nginx")));
+    /// <summary>nginx on PATH, else Debian's /usr/sbin/nginx (not on a non-root user's PATH).</summary>
+    public static string Executable { get; } =
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "nginx")).FirstOrDefault(File.Exists)
+        ?? "/usr/sbin/nginx";
+
+    public static bool IsInstalled => File.Exists(Executable);
 
     /// <summary>Starts nginx; <paramref name="serverChain"/> and <paramref name="serverKey"/> are written to the prefix first.</summary>
     public static async Task<Nginx> StartAsync(string prefix, string clientCaPath, string serverChain, string serverKey)
@@ -69,7 +74,7 @@ public sealed class Nginx : IAsyncDisposable
             }
             """;
         await File.WriteAllTextAsync(Path.Combine(prefix, "nginx.conf"), conf);
-        var start = new ProcessStartInfo("nginx") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in new[] { "-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", Path.Combine(prefix, "error.log") })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;

@@ -4,8 +4,9 @@ using System.Text;
 namespace Rotation.Infra.Files.Tests.Support;
 
 /// <summary>
-/// <c>openssl s_server -Verify</c>: a TLS-only peer that requires a client certificate chaining to its CA file and
-/// aborts the handshake with an alert otherwise. Killed on dispose.
+/// <c>openssl s_server -Verify -verify_return_error</c>: a TLS-only peer that requires a client certificate chaining
+/// to its CA file and aborts the handshake with an alert otherwise (without -verify_return_error s_server only logs a
+/// failed verification and carries on). Killed on dispose.
 /// </summary>
 public sealed class OpenSslServer : IAsyncDisposable
 {
@@ -33,7 +34,7 @@ public sealed class OpenSslServer : IAsyncDisposable
     {
         var port = FreePort.Next();
         var start = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { "s_server", "-accept", $"127.0.0.1:{port}", "-cert", serverCert, "-key", serverKey, "-CAfile", caFile, "-Verify", "2", protocol, "-no_ticket", "-quiet" })
+        foreach (var argument in new[] { "s_server", "-accept", $"127.0.0.1:{port}", "-cert", serverCert, "-key", serverKey, "-CAfile", caFile, "-Verify", "2", "-verify_return_error", protocol, "-no_ticket", "-quiet" })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         var server = new OpenSslServer(process, port);

@@ -36,7 +36,7 @@ public sealed class VmEstate : IAsyncDisposable
         Files = FilesTargetOptions.From(new Dictionary<string, string>
         {
             ["dir"] = _temp.File("etc-mesh"),
-            ["reload"] = CommandLine.Format(["nginx", "-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", Path.Combine(prefix, "error.log"), "-s", "reload"]),
+            ["reload"] = CommandLine.Format([Nginx.Executable, "-p", prefix, "-c", Path.Combine(prefix, "nginx.conf"), "-e", Path.Combine(prefix, "error.log"), "-s", "reload"]),
         });
     }
 
