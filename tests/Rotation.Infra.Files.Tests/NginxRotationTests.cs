@@ -93,6 +93,44 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_abort_after_the_issuer_switch_restores_what_the_directory_held_with_no_failed_request()
+    {
+        Assert.True(Nginx.IsInstalled, "nginx is not installed: .ci/run installs the Debian package");
+        await using var estate = await VmEstate.StartAsync(LeafTtl);
+        var before = Snapshot(estate.Files);
+        var resolver = new FixedResolver(estate.Target);
+        var runner = new RotationStepRunner(estate.Store, estate.Vault, resolver, TimeProvider.System);
+        var service = new RotationService(estate.Store, resolver, TimeProvider.System);
+        estate.StartTraffic();
+
+        // RetireOldRoot waits for an approval that never comes: the driver parks there, after the switch.
+        var started = await service.StartAsync(VmEstate.Domain, RotationKind.Root, Policy with { ApprovalRequiredFor = [RotationPhase.RetireOldRoot] }, "files-test");
+        var parked = await RotationDriver.RunAsync(new DwellingContext(new InProcessWorkflowContext(runner, TimeProvider.System), estate, TimeSpan.FromMilliseconds(600)), started.Id);
+        Assert.Equal(RotationPhase.RetireOldRoot, parked.CurrentPhase);
+        Assert.NotEqual(before, Snapshot(estate.Files));
+
+        await service.AbortAsync(started.Id, "files-test");
+        var aborted = await RotationDriver.RunAsync(new DwellingContext(new InProcessWorkflowContext(runner, TimeProvider.System), estate, TimeSpan.FromMilliseconds(600)), started.Id);
+        estate.Phase = null;
+        await Task.Delay(1000);
+        await estate.StopTrafficAsync();
+
+        Assert.True(aborted.Status == RotationStatus.Aborted, $"abort ended {aborted.Status}: {aborted.Gate?.Reason}");
+        var failed = estate.Requests.Where(r => !r.Result.Succeeded).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} of {estate.Requests.Count} requests failed, first in {failed.FirstOrDefault()?.Phase}: {failed.FirstOrDefault()?.Result.Detail}");
+        Assert.Equal(before, Snapshot(estate.Files));
+        var kept = Path.Combine(estate.Files.Directory, FilesTarget.PreviousFolder, started.Id);
+        Assert.Equal(before, Snapshot(estate.Files with { Directory = kept }));
+    }
+
+    /// <summary>The roots of the bundle, the issuer and chain fingerprints and the key bytes: what "the same content" means for a consumer.</summary>
+    private static string Snapshot(FilesTargetOptions files) => string.Join('|',
+        string.Join(',', Pem.ReadCertificates(File.ReadAllText(files.BundlePath)).Select(c => c.Sha256).Order(StringComparer.Ordinal)),
+        Certificate.FromPem(File.ReadAllText(files.CertPath)).Sha256,
+        string.Join(',', Pem.ReadCertificates(File.ReadAllText(files.ChainPath)).Select(c => c.Sha256)),
+        File.ReadAllText(files.KeyPath).GetHashCode(StringComparison.Ordinal));
+
+    [Fact]
     public async Task A_naive_swap_that_drops_the_old_root_at_once_fails_requests()
     {
         Assert.True(Nginx.IsInstalled, "nginx is not installed: .ci/run installs the Debian package");
