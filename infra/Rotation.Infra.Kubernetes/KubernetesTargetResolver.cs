@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
+using Rotation.Infra.Files;
+using Rotation.Infra.Files.Endpoints;
 using Rotation.Infra.Kubernetes.Clusters;
 using Rotation.Infra.Kubernetes.Targets;
 
@@ -15,12 +17,17 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
 {
     private readonly IStateStore _store;
     private readonly ClusterConnectionFactory _factory;
+    private readonly IKeyVault? _vault;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Name, long Version), ClusterConnection> _connections = new();
 
-    public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory)
+    /// <param name="vault">Signs the throwaway leaves of endpoint probes; without it a target listing endpoints reports itself unavailable.</param>
+    public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory, IKeyVault? vault = null, TimeProvider? time = null)
     {
         _store = store;
         _factory = factory;
+        _vault = vault;
+        _time = time ?? TimeProvider.System;
     }
 
     public async Task<IReadOnlyList<IRotationTarget>> ResolveAsync(string domain, CancellationToken cancellationToken = default)
@@ -35,6 +42,13 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
 
     private async Task<IReadOnlyList<IRotationTarget>> ResolveClusterAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
     {
+        if (cluster.Connection == ClusterConnectionKind.Host)
+        {
+            return cluster.Targets
+                .Select(t => WithEndpoints(cluster, t, new FilesTarget($"{cluster.Name}/{t.Kind}", FilesTargetOptions.From(t.Options), new StoreDomainMaterial(_store, cluster.Domain))))
+                .ToList();
+        }
+
         ClusterConnection connection;
         try
         {
@@ -46,7 +60,20 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
             return cluster.Targets.Select(t => (IRotationTarget)new UnavailableTarget($"{cluster.Name}/{t.Kind}", reason)).ToList();
         }
 
-        return cluster.Targets.Select(t => (IRotationTarget)TargetCatalog.Create(connection, t)).ToList();
+        return cluster.Targets.Select(t => WithEndpoints(cluster, t, TargetCatalog.Create(connection, t))).ToList();
+    }
+
+    private IRotationTarget WithEndpoints(ClusterRegistration cluster, TargetSpec spec, IRotationTarget target) =>
+        EndpointEvidenceTarget.Wrap(
+            target,
+            EndpointEvidenceOptions.From(spec.Options),
+            _vault is null ? new NoProbeIssuers() : new DomainProbeIssuers(_store, _vault, cluster.Domain, _time),
+            cluster.Domain,
+            time: _time);
+
+    private sealed class NoProbeIssuers : IProbeIssuers
+    {
+        public Task<IReadOnlyList<ProbeIssuer>> LoadAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ProbeIssuer>>([]);
     }
 
     private async Task<ClusterConnection> ConnectionAsync(ClusterRegistration cluster, CancellationToken cancellationToken)

@@ -36,13 +36,23 @@ internal static class ClusterCommand
             Description = $"What to rotate in the cluster, KIND or KIND:KEY=VALUE,...; KIND is one of {string.Join(", ", TargetCatalog.Kinds)}; repeat for several",
             HelpName = "SPEC",
         };
+        var dir = new Option<string?>("--dir") { Description = "A host outside Kubernetes: write the files target's trust bundle and issuer files into this directory", HelpName = "DIR" };
+        var reload = new Option<string?>("--reload") { Description = "With --dir: the command that makes the consumer re-read the files, split into argv (no shell)", HelpName = "COMMAND" };
+        var endpoints = new Option<string[]>("--endpoint")
+        {
+            Description = "A TLS endpoint whose handshakes are gate evidence (HOST:PORT, or https://HOST:PORT/PATH for servers such as nginx); repeat for several",
+            HelpName = "ENDPOINT",
+        };
         var command = new Command("add", "Register a cluster and its targets (contacts no cluster: run 'rotation cluster check' next)")
         {
-            name, domain, kubeconfig, kubeContext, inCluster, aks, targets,
+            name, domain, kubeconfig, kubeContext, inCluster, aks, targets, dir, reload, endpoints,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var (connection, kubeconfigPath, aksId) = ConnectionOf(parseResult, kubeconfig, inCluster, aks);
+            var hostSpec = HostTargets.Spec(parseResult.GetValue(dir), parseResult.GetValue(reload), parseResult.GetValue(endpoints) ?? []);
+            var (connection, kubeconfigPath, aksId) = hostSpec.IsHost
+                ? HostTargets.RefuseClusterConnection(parseResult, kubeconfig, inCluster, aks)
+                : ConnectionOf(parseResult, kubeconfig, inCluster, aks);
             var contextName = parseResult.GetValue(kubeContext);
             if (contextName is not null && connection != ClusterConnectionKind.Kubeconfig)
             {
@@ -51,7 +61,7 @@ internal static class ClusterCommand
 
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
-            var specs = (parseResult.GetValue(targets) ?? []).Select(TargetSpecParser.Parse).ToList();
+            var specs = hostSpec.Apply(parseResult.GetValue(targets) ?? []);
             var registration = await services.Clusters.AddAsync(
                 new ClusterAddRequest(parseResult.GetValue(name)!, trustDomain.Name, connection, kubeconfigPath, contextName, aksId, specs),
                 cancellationToken);

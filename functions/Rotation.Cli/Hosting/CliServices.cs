@@ -29,7 +29,7 @@ public sealed class CliServices
             Passphrase = context.Environment(CliContext.PassphraseVariable),
         });
         Authorities = new CaService(Store, Vault, context.Time);
-        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time));
+        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Vault, context.Time);
         Clusters = ClusterRegistry.Create(Store, context.Time);
         Rotations = new RotationService(Store, Targets, context.Time);
         StepRunner = new RotationStepRunner(Store, Vault, Targets, context.Time);

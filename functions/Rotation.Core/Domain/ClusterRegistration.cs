@@ -8,6 +8,8 @@ public enum ClusterConnectionKind
     Aks,
     /// <summary>The drill's in-process simulated cluster.</summary>
     Simulated,
+    /// <summary>No API server: a machine (VM, front end, database host) whose consumers read CA files from a directory (the `files` target).</summary>
+    Host,
 }
 
 /// <summary>One mesh component in a cluster that holds CA material: "istio", "linkerd", "cert-manager", "trust-manager", "simulated".</summary>

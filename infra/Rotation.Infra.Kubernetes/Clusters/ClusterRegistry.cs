@@ -4,6 +4,7 @@ using Rotation.Core.Domain;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Drift;
+using Rotation.Infra.Files;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
@@ -75,6 +76,12 @@ public sealed partial class ClusterRegistry
             throw new DomainException($"target '{duplicate.Key}' is given twice for cluster '{request.Name}': a cluster has at most one target of each kind");
         foreach (var target in request.Targets)
             TargetCatalog.Validate(target);
+        var host = request.Connection == ClusterConnectionKind.Host;
+        var misplaced = request.Targets.FirstOrDefault(t => TargetCatalog.IsHostKind(t.Kind) != host);
+        if (misplaced is not null)
+            throw new DomainException(host
+                ? $"target '{misplaced.Kind}' needs a Kubernetes cluster: a host registered with --dir carries only a files target"
+                : $"target '{misplaced.Kind}' is written to a directory, not a cluster: register it without --kubeconfig/--in-cluster/--aks (rotation cluster add NAME --dir DIR)");
         await EnsureUnclaimedAsync(request, kubeconfig, context, aks, cancellationToken);
 
         var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
@@ -103,10 +110,29 @@ public sealed partial class ClusterRegistry
     public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
     {
         var cluster = await RequireAsync(name, cancellationToken);
+        if (cluster.Connection == ClusterConnectionKind.Host)
+        {
+            return await CheckHostAsync(cluster, kind, cancellationToken);
+        }
+
         var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
         var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
         var expected = active is not null ? DriftExpectation.During(active, inventory) : DriftExpectation.Steady(inventory);
         return await _check.RunAsync(cluster, kind, content => DriftGate.Findings(content, expected, inventory), cancellationToken);
+    }
+
+    /// <summary>A host has no API server: its check is each files target's preflight (directory, reload command, content known to the domain).</summary>
+    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, CancellationToken cancellationToken)
+    {
+        var lines = new List<ClusterCheckLine>();
+        foreach (var spec in cluster.Targets)
+        {
+            using var target = new FilesTarget($"{cluster.Name}/{spec.Kind}", FilesTargetOptions.From(spec.Options), new StoreDomainMaterial(_store, cluster.Domain));
+            var report = await target.PreflightAsync(kind, cancellationToken);
+            lines.AddRange(report.Checks.Select(c => new ClusterCheckLine($"{spec.Kind} {c.Name}", c.Passed, c.Detail)));
+        }
+
+        return new ClusterCheckReport(cluster.Name, null, lines);
     }
 
     private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
@@ -142,6 +168,7 @@ public sealed partial class ClusterRegistry
                     throw new DomainException($"context '{effective}' is not in kubeconfig '{path}': use one of {Names(contexts)}");
                 return (path, context, null);
             case ClusterConnectionKind.InCluster:
+            case ClusterConnectionKind.Host:
                 return (null, null, null);
             case ClusterConnectionKind.Aks:
                 if (!AksResourceId().IsMatch(request.AksResourceId ?? string.Empty))

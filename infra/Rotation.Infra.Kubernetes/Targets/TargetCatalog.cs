@@ -1,4 +1,6 @@
 using Rotation.Core.Domain;
+using Rotation.Infra.Files;
+using Rotation.Infra.Files.Endpoints;
 using Rotation.Infra.Kubernetes.Clusters;
 using Rotation.Infra.Kubernetes.Targets.CertManager;
 using Rotation.Infra.Kubernetes.Targets.Istio;
@@ -16,26 +18,38 @@ public static class TargetCatalog
         [LinkerdTarget.KindName] = LinkerdTargetOptions.Keys,
         [CertManagerCaIssuerTarget.KindName] = CertManagerTargetOptions.Keys,
         [TrustManagerTarget.KindName] = TrustManagerTargetOptions.Keys,
+        [FilesTarget.KindName] = FilesTargetOptions.Keys,
     };
 
     public static IReadOnlyCollection<string> Kinds => OptionKeys.Keys;
 
-    public static IReadOnlyList<string> OptionsOf(string kind) => OptionKeys.TryGetValue(kind, out var keys) ? keys : [];
+    /// <summary>Kinds that live outside Kubernetes: registered with <see cref="ClusterConnectionKind.Host"/>, built by the resolver, not from a connection.</summary>
+    public static bool IsHostKind(string kind) => kind == FilesTarget.KindName;
+
+    /// <summary>A kind's own options plus the endpoint evidence options every kind accepts.</summary>
+    public static IReadOnlyList<string> OptionsOf(string kind) => OptionKeys.TryGetValue(kind, out var keys) ? [.. keys, .. EndpointEvidenceOptions.Keys] : [];
 
     /// <summary>Checks the kind, the option names and values. Throws a one-line <see cref="DomainException"/>.</summary>
     public static void Validate(TargetSpec spec)
     {
         if (!OptionKeys.TryGetValue(spec.Kind, out var keys))
             throw new DomainException($"unknown target kind '{spec.Kind}': use one of {string.Join(", ", Kinds)}");
-        var unknown = spec.Options.Keys.FirstOrDefault(k => !keys.Contains(k));
+        var all = OptionsOf(spec.Kind);
+        var unknown = spec.Options.Keys.FirstOrDefault(k => !all.Contains(k));
         if (unknown is not null)
-            throw new DomainException($"target '{spec.Kind}' has no option '{unknown}': its options are {string.Join(", ", keys)}");
-        _ = ParseOptions(spec, new KubernetesAdapterOptions());
+            throw new DomainException($"target '{spec.Kind}' has no option '{unknown}': its options are {string.Join(", ", all)}");
+        _ = EndpointEvidenceOptions.From(spec.Options);
+        if (IsHostKind(spec.Kind))
+            _ = FilesTargetOptions.From(spec.Options);
+        else
+            _ = ParseOptions(spec, new KubernetesAdapterOptions());
     }
 
     public static KubernetesTarget Create(ClusterConnection connection, TargetSpec spec)
     {
         Validate(spec);
+        if (IsHostKind(spec.Kind))
+            throw new DomainException($"target '{spec.Kind}' is not a Kubernetes target: register it on a host (rotation cluster add NAME --dir DIR)");
         return ParseOptions(spec, connection.Options) switch
         {
             IstioTargetOptions istio => new IstioPluginCaTarget(connection, istio),
