@@ -136,6 +136,62 @@ public sealed class FilesTarget : IRotationTarget, IDisposable
         return new TrustReport(Name, [new TrustStoreObservation($"file {_options.BundlePath}", fingerprints)]);
     }
 
+    /// <summary>
+    /// What the directory holds, for the engine's drift gate and for adoption. A file that is absent overwrites
+    /// nothing when written, so an empty directory (a host's first install) is no drift: the bundle may be absent, and
+    /// without an issuer certificate there is no issuer to compare.
+    /// </summary>
+    public async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
+    {
+        var bundle = await HeldAsync($"file {_options.BundlePath}", _options.BundlePath, cancellationToken);
+        if (!_options.WritesIssuer)
+            return new TargetContent(Name, [bundle], null);
+
+        var cert = await HeldAsync($"file {_options.CertPath}", _options.CertPath, cancellationToken);
+        if (cert.Roots is null && cert.Problem == "absent")
+            return new TargetContent(Name, [bundle], null);
+        if (cert.Roots is null)
+            return new TargetContent(Name, [bundle], new HeldIssuer(cert.Location, null, null, cert.Problem));
+
+        var chain = await HeldAsync($"file {_options.ChainPath}", _options.ChainPath, cancellationToken);
+        var certificates = cert.Roots.Take(1).Concat((chain.Roots ?? []).Where(c => !c.Equals(cert.Roots[0]))).ToList();
+        return new TargetContent(Name, [bundle], new HeldIssuer(cert.Location, certificates, await ReadKeyAsync(cancellationToken)));
+    }
+
+    private async Task<HeldRoots> HeldAsync(string location, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await AtomicFile.ReadAsync(path, cancellationToken);
+            return string.IsNullOrWhiteSpace(text)
+                ? new HeldRoots(location, null, "absent", MayBeAbsent: true)
+                : new HeldRoots(location, Pem.ReadCertificates(text, path).DistinctBy(c => c.Sha256).ToList());
+        }
+        catch (PkiException ex)
+        {
+            return new HeldRoots(location, null, $"unreadable: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TargetUnavailableException(Name, $"cannot read {path}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<PrivateKey?> ReadKeyAsync(CancellationToken cancellationToken)
+    {
+        var text = await AtomicFile.ReadAsync(_options.KeyPath, cancellationToken);
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        try
+        {
+            return PrivateKey.FromPem(text);
+        }
+        catch (PkiException)
+        {
+            return null; // an encrypted or foreign key: adoption then asks for the key file itself
+        }
+    }
+
     public Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new LeafReport(Name, false, [], "a files consumer's leaves live in its own processes; list endpoints to read the chains it serves"));
 

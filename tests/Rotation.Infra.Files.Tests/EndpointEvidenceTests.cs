@@ -136,5 +136,7 @@ public sealed class EndpointEvidenceTests : IDisposable
         public Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default) => Task.CompletedTask;
         public Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default) => Task.FromResult(new TrustReport(Name, []));
         public Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) => Task.FromResult(new LeafReport(Name, false, [], "nothing of its own"));
+
+        public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default) => Task.FromResult(new TargetContent(Name, [], null));
     }
 }

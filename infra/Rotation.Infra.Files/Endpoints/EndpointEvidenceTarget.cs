@@ -51,6 +51,9 @@ public sealed class EndpointEvidenceTarget : IRotationTarget
     public Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default) =>
         _inner.ApplyIssuerAsync(issuer, context, cancellationToken);
 
+    /// <summary>What the inner target's objects hold: endpoints are evidence, not something Rotation writes.</summary>
+    public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default) => _inner.ReadContentAsync(cancellationToken);
+
     public async Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
     {
         var inner = await _inner.ReportTrustAsync(cancellationToken);
