@@ -117,8 +117,17 @@ public sealed partial class ClusterRegistry
 
         var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
         var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
-        var expected = active is not null ? DriftExpectation.During(active, inventory) : DriftExpectation.Steady(inventory);
-        return await _check.RunAsync(cluster, kind, content => DriftGate.Findings(content, expected, inventory), cancellationToken);
+        DriftExpectation? expected;
+        try
+        {
+            expected = active is not null ? DriftExpectation.During(active, inventory) : DriftExpectation.Steady(inventory);
+        }
+        catch (DomainException)
+        {
+            expected = null; // a domain without active CAs cannot rotate; there is nothing to compare with
+        }
+
+        return await _check.RunAsync(cluster, kind, expected is null ? null : content => DriftGate.Findings(content, expected, inventory), cancellationToken);
     }
 
     /// <summary>A host has no API server: its check is each files target's preflight (directory, reload command, content known to the domain).</summary>

@@ -24,8 +24,12 @@ public sealed class AdoptionTests : IDisposable
 
     private AdoptionService Service => new(_store, _vault, _time);
 
-    private Task<AdoptionResult> AdoptAsync(string directory, AdoptionLayout? layout = null, string? passphrase = null, string domain = Domain) =>
-        Service.AdoptAsync(domain, AdoptionFiles.Read(directory, layout, passphrase));
+    /// <summary>openssl made the files valid from the moment they were written: the clock moves on to now first.</summary>
+    private Task<AdoptionResult> AdoptAsync(string directory, AdoptionLayout? layout = null, string? passphrase = null, string domain = Domain)
+    {
+        _time.SetUtcNow(DateTimeOffset.UtcNow);
+        return Service.AdoptAsync(domain, AdoptionFiles.Read(directory, layout, passphrase));
+    }
 
     private async Task AssertAdoptedAsync(AdoptionResult result, OpenSslCaFiles.Made made, bool rootKey)
     {
