@@ -63,7 +63,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
                     BearerToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
                 });
                 clusters.Add((name, kube));
-                kube.Store.SeedIstiod(multiRootMesh: true);
+                kube.Store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
                 kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
                 await kube.StartAsync(cancellationToken);
                 var path = Path.Combine(kubeconfigDirectory, $"{name}.kubeconfig");
