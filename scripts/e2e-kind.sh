@@ -35,7 +35,7 @@ KUBECONFIG_FILE="$WORK/kubeconfig"
 log() { printf '\n== %s\n' "$*"; }
 die() { printf 'e2e-kind: %s\n' "$*" >&2; exit 1; }
 
-for tool in docker kind kubectl istioctl rotation curl; do
+for tool in docker kind kubectl istioctl rotation curl python3; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not on PATH: install it first (this script needs Docker, kind, kubectl, istioctl and the rotation CLI)"
 done
 docker info >/dev/null 2>&1 || die "the Docker engine is not reachable: start Docker first"
@@ -123,6 +123,32 @@ k -n demo rollout status deploy/httpbin --timeout 180s
 k -n demo rollout status deploy/sleep --timeout 180s
 check_traffic "before rotation"
 
+log "checking that every sidecar runs with PCDS (PROXY_CONFIG_XDS_AGENT=true), as article 003 sets it"
+for pod in $(k get pods -A -l security.istio.io/tlsMode=istio -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}'); do
+  value="$(k -n "${pod%%/*}" get pod "${pod##*/}" -o jsonpath='{.spec.containers[?(@.name=="istio-proxy")].env[?(@.name=="PROXY_CONFIG_XDS_AGENT")].value}')"
+  [[ "$value" == "true" ]] || die "pod $pod runs its sidecar without PROXY_CONFIG_XDS_AGENT=true (found '$value')"
+done
+
+# What each meshed pod's Envoy trusts (ROOTCA validation context) and the issuer of the leaf it presents, read through
+# the admin port as `istioctl proxy-config secret` does (article 003): SHA-256 fingerprints of the trusted roots.
+trusted_cas() {
+  local label="$1" pod ns name
+  for pod in $(k get pods -A -l security.istio.io/tlsMode=istio -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}'); do
+    ns="${pod%%/*}"; name="${pod##*/}"
+    istioctl --kubeconfig "$KUBECONFIG_FILE" proxy-config secret "$name.$ns" -o json > "$WORK/secret.json" \
+      || die "$label: cannot read the Envoy secrets of $pod"
+    python3 - "$WORK/secret.json" "$label" "$pod" <<'PY'
+import base64, hashlib, json, re, sys
+dump = json.load(open(sys.argv[1]))
+secrets = {s["name"]: s["secret"] for s in dump.get("dynamicActiveSecrets", [])}
+ca = base64.b64decode(secrets["ROOTCA"]["validationContext"]["trustedCa"]["inlineBytes"]).decode()
+ders = [base64.b64decode("".join(b.split())) for b in re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", ca, re.S)]
+print(f"{sys.argv[2]}: {sys.argv[3]} trusts", ", ".join(sorted({hashlib.sha256(d).hexdigest()[:16] for d in ders})))
+PY
+  done
+}
+trusted_cas "before rotation"
+
 log "registering the cluster with Rotation"
 rotation cluster add "$CLUSTER" --domain "$DOMAIN" --kubeconfig "$KUBECONFIG_FILE" --context "kind-$CLUSTER" --target istio
 rotation cluster check "$CLUSTER"
@@ -141,6 +167,7 @@ for phase in Prepare DistributeTrust VerifyTrust SwitchIssuer VerifyLeaves Retir
   # --wait keeps driving through gate waits (trust propagation, the leaf TTL) until the next approval or the end.
   rotation resume "$ROTATION_ID" --wait 30m
   check_traffic "after $phase"
+  trusted_cas "after $phase"
 done
 
 rotation status "$ROTATION_ID"

@@ -52,6 +52,7 @@ public sealed class SimulatedKubeClusterTests
         cluster.Store.CreateNamespaces(2000, "tenant-");
         var root = TestPki.Root(now);
         cluster.Store.PutIstioCaCerts(root, [], [root.Certificate]);
+        cluster.Store.SeedIstiod(multiRootMesh: true);
         using var client = new k8s.Kubernetes(cluster.Server.CreateClientConfiguration());
 
         var seen = 0;
@@ -66,7 +67,7 @@ public sealed class SimulatedKubeClusterTests
                 token = page.Metadata.ContinueProperty;
             }
             while (!string.IsNullOrEmpty(token));
-            return seen == 2002; // every tenant, default and istio-system; kube-system and friends are skipped
+            return seen == 2003; // every tenant, default, istio-system and (since 1.21) kube-system; kube-public and kube-node-lease are skipped
         }, "root in every application namespace", TimeSpan.FromSeconds(20));
     }
 }

@@ -136,7 +136,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     [Fact]
     public async Task Check_asks_the_api_server_about_every_permission_and_names_the_denied_one()
     {
-        _cluster.Store.SeedIstiod(multiRootMesh: true);
+        _cluster.Store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
         _cluster.Store.PutIstioCaCerts(_pki.A.Intermediate, [_pki.A.Root.Certificate], [_pki.A.Root.Certificate]);
         _cluster.Server.Access.Deny("patch", "deployments", "istio-system", "apps");
         await _registry.AddAsync(Request());
@@ -144,11 +144,11 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var report = await _registry.CheckAsync("prod-west", RotationKind.Root);
 
         var permissions = report.Lines.Where(l => l.Check.Contains(": may ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(5, permissions.Count);
+        Assert.Equal(8, permissions.Count); // issue 11 added get configmaps (mesh config), list pods, get pods/proxy
         var denied = Assert.Single(permissions, l => !l.Passed);
         Assert.Equal("prod-west/istio: may patch deployments.apps in istio-system", denied.Check);
         Assert.Contains("docs/targets.md", denied.Detail, StringComparison.Ordinal);
-        Assert.Equal(5, _cluster.Requests.Count("create", "selfsubjectaccessreviews"));
+        Assert.Equal(8, _cluster.Requests.Count("create", "selfsubjectaccessreviews"));
         Assert.All(report.Lines.Where(l => !l.Check.Contains(": may ", StringComparison.Ordinal)), l => Assert.True(l.Passed, l.Check));
     }
 

@@ -190,7 +190,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
     {
         var store = _cluster.Store;
         var roots = new[] { _a.Root.Certificate };
-        store.SeedIstiod(multiRootMesh: true);
+        store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
         store.PutIstioCaCerts(_a.Intermediate, roots, roots);
         store.SeedLinkerd(roots, _a.Intermediate);
         store.PutWorkload("linkerd", "linkerd-identity");

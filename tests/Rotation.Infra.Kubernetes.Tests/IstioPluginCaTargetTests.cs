@@ -63,8 +63,9 @@ public sealed class IstioPluginCaTargetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Switching_the_issuer_under_an_unchanged_root_set_writes_the_new_root_twice_so_istiod_reloads()
+    public async Task Switching_the_issuer_under_an_unchanged_root_set_keeps_root_cert_pem_byte_for_byte_and_restarts_nothing()
     {
+        // Behaviour change (issue 11): GA istiod reloads equal root-cert.pem bytes in place, so no A+B+B is written.
         Seed.Istio(_cluster.Store, _pki.A, multiRoot: true);
         var target = Target();
         await target.ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust));
@@ -73,11 +74,7 @@ public sealed class IstioPluginCaTargetTests : IAsyncLifetime
         await target.ApplyIssuerAsync(_pki.IssuerB(_pki.Both), Material.Context(RotationPhase.SwitchIssuer));
 
         var roots = Cacerts("root-cert.pem");
-        Assert.NotEqual(before, roots);
-        Assert.Contains(before, roots, StringComparison.Ordinal); // istiod accepts a new root-cert.pem only as a super- or substring
-        Assert.Equal(
-            [_pki.A.Root.Certificate.Sha256, _pki.B.Root.Certificate.Sha256, _pki.B.Root.Certificate.Sha256],
-            Pem.ReadCertificates(roots).Select(c => c.Sha256));
+        Assert.Equal(before, roots);
         Assert.Equal(_pki.B.Intermediate.Certificate.ToPem(), Cacerts("ca-cert.pem"));
         Assert.True(PrivateKey.FromPem(Cacerts("ca-key.pem")).Matches(_pki.B.Intermediate.Certificate));
         Assert.Equal([_pki.B.Intermediate.Certificate.Sha256, _pki.B.Root.Certificate.Sha256], Pem.ReadCertificates(Cacerts("cert-chain.pem")).Select(c => c.Sha256));
@@ -91,9 +88,44 @@ public sealed class IstioPluginCaTargetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_multi_root_an_intermediate_switch_keeps_root_cert_and_restarts_istiod_once()
+    public async Task On_1_27_0_beta_0_a_switch_under_unchanged_roots_writes_the_issuer_root_twice_so_istiod_reloads()
     {
+        Seed.Istio(_cluster.Store, _pki.A, multiRoot: true, version: "1.27.0-beta.0");
+        var target = Target();
+        await target.ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust));
+        var before = Cacerts("root-cert.pem");
+
+        await target.ApplyIssuerAsync(_pki.IssuerB(_pki.Both), Material.Context(RotationPhase.SwitchIssuer));
+
+        var roots = Cacerts("root-cert.pem");
+        Assert.StartsWith(before, roots, StringComparison.Ordinal);
+        Assert.Equal(
+            [_pki.A.Root.Certificate.Sha256, _pki.B.Root.Certificate.Sha256, _pki.B.Root.Certificate.Sha256],
+            Pem.ReadCertificates(roots).Select(c => c.Sha256));
+        Assert.Equal(0, _cluster.Requests.Count("patch", "deployments"));
+    }
+
+    [Fact]
+    public async Task Without_multi_root_an_intermediate_switch_on_a_GA_istiod_keeps_root_cert_and_restarts_nothing()
+    {
+        // Behaviour change (issue 11): equal root-cert.pem bytes reload in place in every GA release, multi-root or not.
         Seed.Istio(_cluster.Store, _pki.A, multiRoot: false);
+        using var rollouts = new RolloutController(_cluster.Store, TimeSpan.FromMilliseconds(20));
+        var next = TestPki.Intermediate(_pki.A.Root, Material.Now, "CN=Intermediate A2,O=mesh.example.internal");
+        var issuer = new Rotation.Core.Ports.IssuerMaterial(next, [next.Certificate, _pki.A.Root.Certificate], _pki.OnlyA);
+        var before = Cacerts("root-cert.pem");
+
+        await Target().ApplyIssuerAsync(issuer, Material.Context(RotationPhase.SwitchIssuer, "rot-int"));
+
+        Assert.Equal(before, Cacerts("root-cert.pem"));
+        Assert.Equal(next.Certificate.ToPem(), Cacerts("ca-cert.pem"));
+        Assert.Empty(rollouts.Restarted);
+    }
+
+    [Fact]
+    public async Task On_1_27_0_beta_0_without_multi_root_an_intermediate_switch_keeps_root_cert_and_restarts_istiod_once()
+    {
+        Seed.Istio(_cluster.Store, _pki.A, multiRoot: false, version: "1.27.0-beta.0");
         using var rollouts = new RolloutController(_cluster.Store, TimeSpan.FromMilliseconds(20));
         var next = TestPki.Intermediate(_pki.A.Root, Material.Now, "CN=Intermediate A2,O=mesh.example.internal");
         var issuer = new Rotation.Core.Ports.IssuerMaterial(next, [next.Certificate, _pki.A.Root.Certificate], _pki.OnlyA);
@@ -112,7 +144,7 @@ public sealed class IstioPluginCaTargetTests : IAsyncLifetime
     [Fact]
     public async Task A_step_that_failed_between_the_write_and_the_istiod_restart_restarts_istiod_when_run_again()
     {
-        Seed.Istio(_cluster.Store, _pki.A, multiRoot: false);
+        Seed.Istio(_cluster.Store, _pki.A, multiRoot: false, version: "1.27.0-beta.0");
         using var rollouts = new RolloutController(_cluster.Store, TimeSpan.FromMilliseconds(20));
         var next = TestPki.Intermediate(_pki.A.Root, Material.Now, "CN=Intermediate A2,O=mesh.example.internal");
         var issuer = new Rotation.Core.Ports.IssuerMaterial(next, [next.Certificate, _pki.A.Root.Certificate], _pki.OnlyA);

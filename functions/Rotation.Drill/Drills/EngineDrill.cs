@@ -48,17 +48,22 @@ public static class EngineDrill
     }
 
     /// <summary>Sets up the Kubernetes drill without rotating yet, so a caller (a test) can inspect the clusters afterwards.</summary>
-    public static async Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    /// <param name="mesh">How the simulated Istio is installed (release, PCDS) and, for comparison drills, a wrapper around the targets.</param>
+    public static Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default) =>
+        StartKubernetesAsync(store, vault, request, workDirectory, time, new SimulatedIstioMesh(), cancellationToken);
+
+    public static async Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, SimulatedIstioMesh mesh, CancellationToken cancellationToken = default)
     {
         request.Estate.Validate();
         var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
-        var fleet = await SimulatedIstioFleet.StartAsync(request.Estate.Clusters, Path.Combine(workDirectory, "kubeconfigs"), initial, request.Estate.Cluster.PropagationDelay, time, cancellationToken);
+        var fleet = await SimulatedIstioFleet.StartAsync(request.Estate.Clusters, Path.Combine(workDirectory, "kubeconfigs"), initial, request.Estate.Cluster.PropagationDelay, mesh, time, cancellationToken);
         try
         {
             await fleet.RegisterAsync(store, request.Domain, time, cancellationToken);
             var estate = await KubernetesBackedEstate.StartAsync(request.Domain, fleet.Clusters, request.Estate.WorkloadsPerCluster, request.Estate.Cluster, null, time, cancellationToken);
             var resolver = fleet.CreateResolver(store, time);
-            return new KubernetesDrillRun(fleet, estate, resolver, ct => RotateUnderTrafficAsync(store, vault, resolver, estate, request, time, ct));
+            var targets = mesh.WrapTargets is { } wrap ? wrap(resolver) : resolver;
+            return new KubernetesDrillRun(fleet, estate, resolver, ct => RotateUnderTrafficAsync(store, vault, targets, estate, request, time, ct));
         }
         catch
         {

@@ -27,6 +27,10 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly ConcurrentDictionary<string, string> _leafIssuerByWorkload = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly IIstioAgentSource? _agent;
+    private readonly ConcurrentDictionary<string, TrustBundle> _certificateRoots = new(StringComparer.Ordinal);
+    private TrustBundle? _pcdsBundle;
+    private bool _pcds;
     private long _bundleGeneration;
     private string? _issuerSha;
     private object? _issuerSwitchWait;
@@ -50,6 +54,7 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
         Name = name;
         Kube = kube;
         _source = source ?? new IstioMaterialSource(kube);
+        _agent = source is null ? new IstioAgentFacts(kube) : source as IIstioAgentSource;
         _options = options;
         _syncInterval = syncInterval;
         _time = timeProvider;
@@ -90,6 +95,8 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
             }
         }
 
+        // The agent reads PROXY_CONFIG_XDS_AGENT once, at pod start.
+        _pcds = _agent?.PcdsEnabled == true;
         SyncTrust();
         foreach (var workload in Workloads)
         {
@@ -137,9 +144,19 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads each namespace's published bundle into its workload when it differs from what the workload holds.</summary>
+    /// <summary>
+    /// Istio sidecars (<see cref="IIstioAgentSource"/>): a PCDS push when istiod's roots change (and a re-signed
+    /// certificate with it); without PCDS nothing until the next certificate refresh. Other meshes: the namespace's
+    /// published bundle.
+    /// </summary>
     private void SyncTrust()
     {
+        if (_agent is not null)
+        {
+            SyncAgentTrust();
+            return;
+        }
+
         var behind = false;
         foreach (var workload in Workloads)
         {
@@ -196,10 +213,52 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
         }
     }
 
+    private void SyncAgentTrust()
+    {
+        var now = _time.GetUtcNow();
+        var served = _agent!.IstiodRoots;
+        if (_pcds && served is not null && (_pcdsBundle is null || !_pcdsBundle.SetEquals(served)))
+        {
+            _pcdsBundle = served;
+            foreach (var workload in Workloads)
+            {
+                if (_source.CurrentIssuer is not null)
+                    IssueLeaf(workload);   // UpdateConfigTrustBundle: new ROOTCA and a re-signed certificate
+            }
+        }
+
+        var behind = served is not null && Workloads.Any(w => !w.TrustStore.Bundle.SetEquals(served));
+        lock (_lock)
+        {
+            if (behind && _bundleWait is null)
+                _bundleWait = _waits.Open(now - _syncInterval);
+            if (!behind && _bundleWait is not null)
+            {
+                _waits.Close(_bundleWait, now);
+                _bundleWait = null;
+            }
+        }
+    }
+
+    /// <summary>ROOTCA as istio-agent merges it: the PCDS bundle plus the roots of the last certificate answer.</summary>
+    private void ApplyAgentTrust(SimulatedWorkload workload)
+    {
+        var fromCertificate = _certificateRoots.TryGetValue(workload.Location, out var roots) ? roots : TrustBundle.Empty;
+        var merged = TrustBundle.Of((_pcdsBundle ?? TrustBundle.Empty).Concat(fromCertificate).DistinctBy(c => c.Sha256));
+        if (merged.Fingerprints.Count > 0 && !workload.TrustStore.Bundle.SetEquals(merged))
+            workload.UseTrustBundle(merged, Interlocked.Increment(ref _bundleGeneration));
+    }
+
     private void IssueLeaf(SimulatedWorkload workload)
     {
         var issuer = _source.CurrentIssuer ?? throw new PkiException($"cluster '{Name}': istiod has no CA loaded");
         workload.UseCredential(_minter.Mint(workload, issuer));
+        if (_agent?.IstiodRoots is { } served)
+        {
+            _certificateRoots[workload.Location] = served;
+            ApplyAgentTrust(workload);
+        }
+
         var sha = issuer.Issuer.Certificate.Sha256;
         _leafIssuerByWorkload[workload.Location] = sha;
         lock (_lock)

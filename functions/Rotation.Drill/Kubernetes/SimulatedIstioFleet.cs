@@ -9,6 +9,19 @@ using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Drill.Kubernetes;
 
+/// <summary>How the drill's simulated Istio is installed.</summary>
+public sealed record SimulatedIstioMesh
+{
+    /// <summary>istiod's release (image tag): it picks the cacerts reload rule (see IstiodRelease).</summary>
+    public string IstiodVersion { get; init; } = "1.26.2";
+
+    /// <summary>meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT: whether proxies take PCDS pushes.</summary>
+    public bool ProxyConfigXdsAgent { get; init; } = true;
+
+    /// <summary>For comparison drills only: wraps the targets the engine sees (e.g. the pre-issue-11 ConfigMap-only gate).</summary>
+    public Func<ITargetResolver, ITargetResolver>? WrapTargets { get; init; }
+}
+
 /// <summary>
 /// K simulated Kubernetes clusters running istiod with a plug-in CA (ISTIO_MULTIROOT_MESH=true, cacerts from the
 /// domain's initial issuer), each with a kubeconfig file, ready to be registered as ordinary kubeconfig clusters with
@@ -35,11 +48,21 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
 
     /// <param name="kubeconfigDirectory">Where the kubeconfig files go (the drill's throwaway home).</param>
     /// <param name="propagationDelay">istiod's lag between a cacerts change and the root it publishes / the CA it loads.</param>
+    public static Task<SimulatedIstioFleet> StartAsync(
+        int count,
+        string kubeconfigDirectory,
+        IssuerMaterial initialIssuer,
+        TimeSpan propagationDelay,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(count, kubeconfigDirectory, initialIssuer, propagationDelay, new SimulatedIstioMesh(), timeProvider, cancellationToken);
+
     public static async Task<SimulatedIstioFleet> StartAsync(
         int count,
         string kubeconfigDirectory,
         IssuerMaterial initialIssuer,
         TimeSpan propagationDelay,
+        SimulatedIstioMesh mesh,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
     {
@@ -63,7 +86,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
                     BearerToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
                 });
                 clusters.Add((name, kube));
-                kube.Store.SeedIstiod(multiRootMesh: true);
+                kube.Store.SeedIstiod(multiRootMesh: true, version: mesh.IstiodVersion, proxyConfigXdsAgent: mesh.ProxyConfigXdsAgent);
                 kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
                 await kube.StartAsync(cancellationToken);
                 var path = Path.Combine(kubeconfigDirectory, $"{name}.kubeconfig");

@@ -14,4 +14,9 @@ public static class IstioNames
     public const string IstiodDeployment = "istiod";
     public const string IstiodContainer = "discovery";
     public const string MultiRootEnv = "ISTIO_MULTIROOT_MESH";
+    public const string MeshConfigMap = "istio";
+    public const string MeshConfigKey = "mesh";
+    public const string PcdsEnv = "PROXY_CONFIG_XDS_AGENT";
+    public const string ProxyContainer = "istio-proxy";
+    public const string TlsModeLabel = "security.istio.io/tlsMode";
 }

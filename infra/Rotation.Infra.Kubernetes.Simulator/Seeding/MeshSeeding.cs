@@ -12,19 +12,36 @@ public static class MeshSeeding
     /// The istiod Deployment in istio-system; its discovery container carries ISTIO_MULTIROOT_MESH when
     /// <paramref name="multiRootMesh"/> is set (the rotation preflight reads it).
     /// </summary>
-    public static JsonObject SeedIstiod(this KubeObjectStore store, bool? multiRootMesh = null)
+    /// <param name="version">The istiod release (image tag docker.io/istio/pilot:VERSION): it picks the cacerts reload rule.</param>
+    /// <param name="extraEnv">More pilot env, e.g. PILOT_ENABLE_CA_CRL.</param>
+    /// <param name="proxyConfigXdsAgent">When set, the mesh config ConfigMap istio-system/istio gets
+    /// defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT (PCDS for every injected proxy), as article 003 sets it.</param>
+    public static JsonObject SeedIstiod(this KubeObjectStore store, bool? multiRootMesh = null, string version = "1.26.2", IReadOnlyDictionary<string, string>? extraEnv = null, bool? proxyConfigXdsAgent = null)
     {
         store.EnsureNamespace(IstioNames.Namespace);
+        if (proxyConfigXdsAgent is { } pcds)
+        {
+            store.PutConfigMap(IstioNames.Namespace, IstioNames.MeshConfigMap, new Dictionary<string, string>
+            {
+                [IstioNames.MeshConfigKey] = $"defaultConfig:\n  proxyMetadata:\n    {IstioNames.PcdsEnv}: \"{(pcds ? "true" : "false")}\"\n",
+            });
+        }
+
         var env = new JsonArray();
         if (multiRootMesh is { } multiRoot)
         {
             env.Add(new JsonObject { ["name"] = IstioNames.MultiRootEnv, ["value"] = multiRoot ? "true" : "false" });
         }
 
+        foreach (var (name, value) in extraEnv ?? new Dictionary<string, string>())
+        {
+            env.Add(new JsonObject { ["name"] = name, ["value"] = value });
+        }
+
         return store.Put(ResourceKinds.Deployments, Deployment(IstioNames.Namespace, IstioNames.IstiodDeployment, 1, new JsonObject
         {
             ["name"] = IstioNames.IstiodContainer,
-            ["image"] = "docker.io/istio/pilot:simulated",
+            ["image"] = "docker.io/istio/pilot:" + version,
             ["env"] = env,
         }));
     }

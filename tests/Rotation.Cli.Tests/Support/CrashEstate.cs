@@ -48,7 +48,7 @@ public sealed class CrashEstate : IAsyncDisposable
                 var cluster = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = $"{name}-token", PropagationDelay = TimeSpan.FromMilliseconds(30) });
                 clusters.Add((name, cluster));
                 await cluster.StartAsync();
-                cluster.Store.SeedIstiod(multiRootMesh: true);
+                cluster.Store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
                 cluster.Store.PutIstioCaCerts(issuer.Issuer, root, root);
                 foreach (var ns in WorkloadNamespaces)
                 {

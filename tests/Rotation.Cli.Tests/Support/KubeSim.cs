@@ -36,7 +36,7 @@ public sealed class KubeSim : IAsyncDisposable
     public async Task SeedIstioAsync(IssuerMaterial issuer, bool multiRoot = true)
     {
         var root = issuer.ChainToRoot[^1];
-        Store.SeedIstiod(multiRootMesh: multiRoot);
+        Store.SeedIstiod(multiRootMesh: multiRoot, proxyConfigXdsAgent: true);
         Store.PutIstioCaCerts(issuer.Issuer, [root], [root]);
         Store.EnsureNamespace("payments");
         // istiod copies its root into every namespace; rotations gate on those copies, so start from a settled mesh.

@@ -9,7 +9,9 @@ namespace Rotation.Infra.Kubernetes.Tests.Support;
 /// <summary>Puts mesh installations into a simulated cluster the way their installers leave them.</summary>
 public static class Seed
 {
-    public static void Istio(KubeObjectStore store, TestHierarchy current, bool multiRoot, IEnumerable<string>? namespaces = null)
+    /// <param name="version">istiod's image tag: the cacerts reload rule depends on it.</param>
+    /// <param name="pcds">meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT, as article 003 sets it.</param>
+    public static void Istio(KubeObjectStore store, TestHierarchy current, bool multiRoot, IEnumerable<string>? namespaces = null, string version = "1.26.2", string? pcds = "true")
     {
         store.PutSecret("istio-system", "cacerts", new Dictionary<string, string>
         {
@@ -18,7 +20,11 @@ public static class Seed
             ["cert-chain.pem"] = Pem.WriteCertificates([current.Intermediate.Certificate, current.Root.Certificate]),
             ["root-cert.pem"] = current.Root.Certificate.ToPem(),
         });
-        store.Put(ResourceKinds.Deployments, Deployment("istio-system", "istiod", multiRoot ? new() { ["ISTIO_MULTIROOT_MESH"] = "true" } : []));
+        var istiod = Deployment("istio-system", "istiod", multiRoot ? new() { ["ISTIO_MULTIROOT_MESH"] = "true" } : []);
+        istiod["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "docker.io/istio/pilot:" + version;
+        store.Put(ResourceKinds.Deployments, istiod);
+        if (pcds is not null)
+            store.PutConfigMap("istio-system", "istio", new Dictionary<string, string> { ["mesh"] = $"defaultConfig:\n  proxyMetadata:\n    PROXY_CONFIG_XDS_AGENT: \"{pcds}\"\n" });
         foreach (var ns in namespaces ?? ["default", "payments"])
             store.PutConfigMap(ns, "istio-ca-root-cert", new Dictionary<string, string> { ["root-cert.pem"] = current.Root.Certificate.ToPem() });
     }

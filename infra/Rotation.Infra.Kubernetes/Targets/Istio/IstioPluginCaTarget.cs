@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s;
 using k8s.Models;
 using Rotation.Core.Pki;
@@ -10,13 +11,16 @@ namespace Rotation.Infra.Kubernetes.Targets.Istio;
 
 /// <summary>
 /// Istio's plug-in CA: the secret cacerts (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem) that istiod signs
-/// workload certificates from. istiod copies root-cert.pem into the ConfigMap istio-ca-root-cert of every namespace;
-/// those copies are the trust evidence. Workload leaves live in the proxies' memory, so leaves are not observable.
+/// workload certificates from. Trust evidence is what the proxies' Envoys validate peers with (their ROOTCA secret,
+/// <see cref="IstioProxyEvidence"/>), plus the istio-ca-root-cert ConfigMaps istiod publishes; where a proxy cannot be
+/// read, the time rule stands in (every proxy refreshed its certificate since root-cert.pem changed). Workload leaves
+/// live in the proxies' memory, so the leaf gate uses its time rule.
 /// </summary>
 public sealed class IstioPluginCaTarget : KubernetesTarget
 {
     public const string KindName = "istio";
     public const string MultiRootEnv = "ISTIO_MULTIROOT_MESH";
+    public const string RootsChangedAtAnnotation = "rotation.dev/root-cert-changed-at";
     private const string CaCert = "ca-cert.pem";
     private const string CaKey = "ca-key.pem";
     private const string CertChain = "cert-chain.pem";
@@ -24,9 +28,14 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     private const string IstiodRestartAnnotation = "rotation.dev/istiod-restart";
 
     private readonly IstioTargetOptions _options;
+    private readonly IstioProxyEvidence _proxies;
 
     public IstioPluginCaTarget(ClusterConnection connection, IstioTargetOptions options)
-        : base(connection, KindName) => _options = options;
+        : base(connection, KindName)
+    {
+        _options = options;
+        _proxies = new IstioProxyEvidence(connection, Name);
+    }
 
     public override IReadOnlyList<ResourcePermission> RequiredPermissions =>
     [
@@ -34,7 +43,10 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         new("update", "", "secrets", _options.Namespace),
         new("get", "apps", "deployments", _options.Namespace),
         new("patch", "apps", "deployments", _options.Namespace),
+        new("get", "", "configmaps", _options.Namespace),
         new("list", "", "configmaps"),
+        new("list", "", "pods"),
+        new("get", "", "pods", Subresource: "proxy"),
     ];
 
     public override async Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default)
@@ -49,21 +61,28 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         if (istiod is null)
             return Report(caCheck, new PreflightCheck("istiod", false, $"deployment {_options.Namespace}/{_options.IstiodDeployment} not found: set the target option istiodDeployment"));
 
-        var multiRoot = HasMultiRoot(istiod);
-        var versionCheck = new PreflightCheck("version", true, $"istiod runs {ImagesOf(istiod)}");
-        var multiRootCheck = kind == RotationKind.Root
-            ? new PreflightCheck("multi-root", multiRoot, multiRoot
-                ? $"istiod runs with {MultiRootEnv}=true"
-                : $"istiod runs without {MultiRootEnv}=true, so it ignores a root-cert.pem with more than one root and a root rotation would break mTLS: set pilot env {MultiRootEnv}=true (istioctl install --set values.pilot.env.{MultiRootEnv}=true) and retry")
-            : new PreflightCheck("multi-root", true, multiRoot
-                ? $"istiod runs with {MultiRootEnv}=true: it reloads the new intermediate in place"
-                : $"istiod runs without {MultiRootEnv}: Rotation restarts istiod to load the new intermediate");
-        return Report(caCheck, versionCheck, multiRootCheck);
+        var (version, versionSource) = VersionOf(istiod);
+        var meshConfig = await ReadConfigMapAsync(_options.Namespace, _options.MeshConfigMap, cancellationToken);
+        var published = await ReadConfigMapAsync(_options.Namespace, _options.RootConfigMap, cancellationToken);
+        var istiodPods = await ListIstiodPodsAsync(istiod, cancellationToken);
+        var proxies = kind == RotationKind.Root ? await _proxies.ListMeshedPodsAsync(cancellationToken) : [];
+        var facts = new IstioPreflight.Facts(
+            $"{_options.Namespace}/{_options.Secret}",
+            secret,
+            istiod,
+            version,
+            versionSource,
+            MultiRootOf(istiod),
+            published,
+            istiodPods,
+            IstioProxySettings.FromMeshConfig(Text(meshConfig, "mesh"), IstioProxySettings.PcdsEnv),
+            proxies.Select(p => (p, IstioProxySettings.FromPod(p, IstioProxySettings.PcdsEnv))).ToList());
+        return Report([caCheck, .. IstioPreflight.Judge(kind, facts)]);
     }
 
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
-        var multiRoot = await IsMultiRootAsync(cancellationToken);
+        var rule = await ReloadRuleAsync(cancellationToken);
         var restart = false;
         await WriteSecretAsync(_options.Namespace, _options.Secret, current =>
         {
@@ -73,9 +92,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             if (PemText.SameSet(Text(current, RootCert), bundle))
                 return null;
             var currentChain = Pem.ReadCertificates(Text(current, CertChain) ?? Text(current, CaCert)!, $"{_options.Secret}/{CertChain}");
-            var plan = IstioRootCertPlan.For(Text(current, RootCert), bundle, issuerChanges: false, currentChain[^1], multiRoot);
+            var plan = IstioRootCertPlan.For(Text(current, RootCert), bundle, issuerChanges: false, currentChain[^1], rule);
             restart = !plan.IstiodReloads;
-            return WithData(current, context, new Dictionary<string, string> { [RootCert] = plan.Text }, restart);
+            return WithData(current, context, new Dictionary<string, string> { [RootCert] = plan.Text }, restart, rootsChanged: true);
         }, cancellationToken);
         if (restart)
             await RestartIstiodAsync(context, cancellationToken);
@@ -84,7 +103,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     public override async Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
         var chain = ChainOf(issuer);
-        var multiRoot = await IsMultiRootAsync(cancellationToken);
+        var rule = await ReloadRuleAsync(cancellationToken);
         var restart = false;
         await WriteSecretAsync(_options.Namespace, _options.Secret, current =>
         {
@@ -95,9 +114,8 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             if (sameIssuer && sameRoots)
                 return null;
 
-            // root-cert.pem is built here: see IstioRootCertPlan for why an unchanged root set gets its issuer's root
-            // written a second time (the A+B+B of the published procedure) when the intermediate switches.
-            var plan = IstioRootCertPlan.For(Text(current, RootCert), issuer.Bundle, issuerChanges: !sameIssuer, chain[^1], multiRoot);
+            // root-cert.pem is built by IstioRootCertPlan: unchanged roots keep their bytes, which istiod reloads in place.
+            var plan = IstioRootCertPlan.For(Text(current, RootCert), issuer.Bundle, issuerChanges: !sameIssuer, chain[^1], rule);
             restart = !plan.IstiodReloads;
             var data = new Dictionary<string, string>
             {
@@ -106,7 +124,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
                 [CertChain] = Pem.WriteCertificates(chain),
                 [RootCert] = plan.Text,
             };
-            return WithData(current ?? NewSecret(), context, data, restart);
+            return WithData(current ?? NewSecret(), context, data, restart, rootsChanged: !sameRoots);
         }, cancellationToken);
         if (restart)
             await RestartIstiodAsync(context, cancellationToken);
@@ -115,9 +133,10 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     public override async Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
     {
         var secret = await ReadSecretAsync(_options.Namespace, _options.Secret, cancellationToken);
+        var rootText = Text(secret, RootCert);
         var stores = new List<TrustStoreObservation>
         {
-            Observe($"secret {_options.Namespace}/{_options.Secret} {RootCert}", Text(secret, RootCert)),
+            Observe($"secret {_options.Namespace}/{_options.Secret} {RootCert}", rootText),
         };
         var maps = await GuardAsync($"listing configmaps {_options.RootConfigMap}", () => Paged.ListAllAsync(async token =>
         {
@@ -125,9 +144,20 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
                 fieldSelector: $"metadata.name={_options.RootConfigMap}", limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
             return ((IEnumerable<V1ConfigMap>)page.Items, page.Metadata?.ContinueProperty);
         }), cancellationToken);
-        stores.AddRange(maps
-            .OrderBy(m => m.Namespace(), StringComparer.Ordinal)
-            .Select(m => Observe($"configmap {m.Namespace()}/{m.Name()}", Text(m, RootCert))));
+        foreach (var map in maps.OrderBy(m => m.Namespace(), StringComparer.Ordinal))
+        {
+            var location = $"configmap {map.Namespace()}/{map.Name()}";
+            var text = Text(map, RootCert);
+            // istiod's leader copies the root-cert.pem bytes it loaded (GetRootCertPem) into this ConfigMap, and writes
+            // only when they differ (security/pkg/k8s/configutil.go insertData, 86c9f01). In istiod's own namespace the
+            // bytes, not just the set, say whether it loaded what Rotation wrote: A+B and A+B+B are the same set.
+            if (map.Namespace() == _options.Namespace && rootText is not null && text != rootText)
+                stores.Add(new TrustStoreObservation($"{location} (not byte-equal to cacerts {RootCert}: istiod has not loaded it yet)", []));
+            else
+                stores.Add(Observe(location, text));
+        }
+
+        stores.AddRange(await ObserveProxiesAsync(secret, maps.FirstOrDefault(m => m.Namespace() == _options.Namespace), cancellationToken));
         return new TrustReport(Name, stores);
     }
 
@@ -142,6 +172,53 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         return new TargetContent(Name,
             [Held($"{where} {RootCert}", Text(secret, RootCert))],
             HeldIssuerOf($"{where} {CaCert}", Text(secret, CaCert), Text(secret, CertChain), Text(secret, CaKey)));
+    }
+
+    /// <summary>
+    /// One store per sampled proxy: the ROOTCA its Envoy validates with. An unreadable proxy is judged by the time
+    /// rule: once the longest workload certificate lifetime plus grace has passed since root-cert.pem last changed,
+    /// every agent has refreshed its certificate and taken the roots istiod served (the published ConfigMap); before
+    /// that it holds the gate, saying until when.
+    /// </summary>
+    private async Task<IEnumerable<TrustStoreObservation>> ObserveProxiesAsync(V1Secret? secret, V1ConfigMap? published, CancellationToken cancellationToken)
+    {
+        var pods = await _proxies.ListMeshedPodsAsync(cancellationToken);
+        if (pods.Count == 0)
+            return [];
+        var sample = IstioProxyEvidence.Sample(pods, _options.ProxySample);
+        var reads = await _proxies.ReadAsync(sample, cancellationToken);
+        var changedAt = RootsChangedAt(secret);
+        var settledAt = changedAt + _options.CertTtl + _options.Grace;
+        var now = Connection.TimeProvider.GetUtcNow();
+        var observations = new List<TrustStoreObservation>();
+        foreach (var read in reads)
+        {
+            if (read.Dump is { } dump)
+            {
+                observations.Add(Observe(read.Location, dump.TrustedCaPem));
+            }
+            else if (now >= settledAt && Text(published, RootCert) is { } served)
+            {
+                var (fingerprints, _) = PemText.TryFingerprints(served);
+                observations.Add(new TrustStoreObservation(
+                    $"{read.Location} (unreadable: {read.Error}; time rule: every proxy refreshed its certificate since {changedAt:u})", fingerprints ?? []));
+            }
+            else
+            {
+                observations.Add(new TrustStoreObservation(
+                    $"{read.Location} (unreadable: {read.Error}; time rule waits until {settledAt:u})", []));
+            }
+        }
+
+        return observations;
+    }
+
+    private static DateTimeOffset RootsChangedAt(V1Secret? secret)
+    {
+        if (secret?.Metadata?.Annotations?.TryGetValue(RootsChangedAtAnnotation, out var text) == true
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            return at;
+        return secret?.Metadata?.CreationTimestamp is { } created ? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) : DateTimeOffset.MinValue;
     }
 
     private List<Certificate> ChainOf(IssuerMaterial issuer)
@@ -165,13 +242,15 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
     private static bool RestartPending(V1Secret? secret, RotationWriteContext context) =>
         secret?.Metadata?.Annotations?.TryGetValue(IstiodRestartAnnotation, out var marker) == true && marker == ManagedMetadata.RestartMarker(context);
 
-    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data, bool restartIstiod)
+    private V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data, bool restartIstiod, bool rootsChanged)
     {
         StampSecret(secret, context, IssuerSummary(secret, CaCert, RootCert), data);
         if (restartIstiod)
             secret.Metadata.Annotations[IstiodRestartAnnotation] = ManagedMetadata.RestartMarker(context);
         else
             secret.Metadata.Annotations.Remove(IstiodRestartAnnotation);
+        if (rootsChanged)
+            secret.Metadata.Annotations[RootsChangedAtAnnotation] = Connection.TimeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
         return secret;
     }
 
@@ -180,11 +259,40 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
             () => OrNullAsync(Client.AppsV1.ReadNamespacedDeploymentAsync(_options.IstiodDeployment, _options.Namespace, cancellationToken: cancellationToken)),
             cancellationToken);
 
-    private async Task<bool> IsMultiRootAsync(CancellationToken cancellationToken) =>
-        await ReadIstiodAsync(cancellationToken) is { } istiod && HasMultiRoot(istiod);
+    private async Task<IReadOnlyList<V1Pod>> ListIstiodPodsAsync(V1Deployment istiod, CancellationToken cancellationToken)
+    {
+        var labels = istiod.Spec?.Selector?.MatchLabels;
+        if (labels is null || labels.Count == 0)
+            return [];
+        var selector = string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}"));
+        var list = await GuardAsync($"listing istiod pods in {_options.Namespace}", () =>
+            Client.CoreV1.ListNamespacedPodAsync(_options.Namespace, labelSelector: selector, cancellationToken: cancellationToken), cancellationToken);
+        return list.Items.ToList();
+    }
 
-    private static bool HasMultiRoot(V1Deployment istiod) =>
-        istiod.Spec?.Template?.Spec?.Containers?.Any(c => c.Env?.Any(e => e.Name == MultiRootEnv && string.Equals(e.Value, "true", StringComparison.OrdinalIgnoreCase)) == true) == true;
+    /// <summary>The watcher rule of the istiod that runs (its version and ISTIO_MULTIROOT_MESH); an unknown version gets the strictest GA rule.</summary>
+    private async Task<IstiodReloadRule> ReloadRuleAsync(CancellationToken cancellationToken)
+    {
+        var istiod = await ReadIstiodAsync(cancellationToken);
+        var version = istiod is null ? null : VersionOf(istiod).Version;
+        return new IstiodReloadRule(version ?? new IstiodVersion(1, 20, 0, ""), istiod is not null && MultiRootOf(istiod).Enabled == true);
+    }
+
+    private (IstiodVersion? Version, string Source) VersionOf(V1Deployment istiod)
+    {
+        if (_options.IstiodVersion is { } configured)
+            return (IstiodVersion.Parse(configured), $"target option istiodVersion={configured}");
+        var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image
+            ?? istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Image;
+        return (IstiodVersion.FromImage(image), $"image {image ?? "(none)"}");
+    }
+
+    private static IstioProxySettings.Setting MultiRootOf(V1Deployment istiod)
+    {
+        var containers = istiod.Spec?.Template?.Spec?.Containers ?? [];
+        var container = containers.FirstOrDefault(c => c.Env?.Any(e => e.Name == MultiRootEnv) == true) ?? containers.FirstOrDefault();
+        return container is null ? new IstioProxySettings.Setting(false, "istiod has no container") : IstioProxySettings.FromContainer(container, MultiRootEnv, "pilot env");
+    }
 
     private async Task RestartIstiodAsync(RotationWriteContext context, CancellationToken cancellationToken)
     {

@@ -4,45 +4,42 @@ using Rotation.Infra.Kubernetes.Writing;
 namespace Rotation.Infra.Kubernetes.Targets.Istio;
 
 /// <summary>
-/// Decides the bytes of cacerts' root-cert.pem so that a running istiod picks the change up.
+/// Decides the bytes of cacerts' root-cert.pem, and whether the running istiod loads them in place (see
+/// <see cref="IstiodReloadRule"/> for the per-release watcher rules, read from pilot/pkg/bootstrap/istio_ca.go).
 ///
-/// Why the published procedure writes root B twice (root-cert.pem = A+B+B) when it switches the issuer: istiod's
-/// cacerts file watcher (pilot/pkg/bootstrap/istio_ca.go, handleEvent) compares the new root-cert.pem BYTES with
-/// the ones it holds. (1) When they differ it accepts them only with ISTIO_MULTIROOT_MESH on and only when one is a
-/// byte-substring of the other ("in order to support root ca rotation ... the new CA bundle [must] contain both old and
-/// new CA certs"); otherwise it logs "Updating new ROOT-CA not supported" and keeps the old CA. (2) Current releases
-/// (since CRL support) return early with "No changes detected in root cert or CRL file data, skipping update" when the
-/// bytes are equal, so a new ca-cert.pem/ca-key.pem/cert-chain.pem under an unchanged root-cert.pem is never loaded:
-/// istiod keeps signing with the old intermediate until it restarts. Writing A+B again after A+B is exactly that case,
-/// so the procedure appends B once more: the bytes change, and A+B+B contains A+B, so the watcher accepts it and loads
-/// the new intermediate. The duplicate is harmless: the roots are a set to everyone downstream.
+/// An issuer switch under an unchanged root set keeps root-cert.pem byte-for-byte: in every GA release equal bytes go
+/// on to UpdateVerifiedKeyCertBundleFromFile (VerifyAndSetAll), so the new ca-cert.pem, ca-key.pem and cert-chain.pem
+/// load in place without a restart. Only 1.27.0-beta.0 and 1.27.0-rc.0 returned early on equal bytes ("No changes
+/// detected in root cert or CRL file data, skipping update"); for those the plan changes the bytes while staying
+/// related: it appends the issuer's root once more (the A+B+B of the published four-phase procedure, which was
+/// written against that behaviour) or drops a duplicate already there.
 ///
-/// Rotation's <see cref="TrustBundle"/> deduplicates, so this class handles it explicitly: when the issuer changes
-/// and the root set does not, it appends the issuer's root once more (or, when the file already carries a duplicate,
-/// drops it, which also changes bytes and stays a substring). When roots are added, the existing text is kept
-/// byte-for-byte and the new blocks appended; when roots are removed, the kept blocks are taken from the existing text
-/// so the result is a substring of it. When none of this can satisfy istiod's rule (multi-root off, or a removal that
-/// leaves non-adjacent blocks) the plan says so and the target restarts istiod instead.
+/// When roots are added, the existing text is kept byte-for-byte and the new blocks appended (a superset and a
+/// superstring: every release from 1.20 with multi-root on accepts it). When roots are removed, the kept blocks are
+/// cut from the existing text: a substring when they are adjacent (1.20–1.29), always a subset (1.30+). When istiod's
+/// rule cannot be met (multi-root off, istiod ≤ 1.19, non-adjacent removal before 1.30, roots added and removed at
+/// once) the plan says so and the target restarts istiod instead, which loads the whole secret at start.
+/// Rotation's <see cref="TrustBundle"/> is a set; this class is where Istio's byte rules live.
 /// </summary>
-internal sealed record IstioRootCertPlan(string Text, bool IstiodReloads)
+public sealed record IstioRootCertPlan(string Text, bool IstiodReloads, string Reason)
 {
-    public static IstioRootCertPlan For(string? currentText, TrustBundle desired, bool issuerChanges, Certificate issuerRoot, bool multiRoot)
+    public static IstioRootCertPlan For(string? currentText, TrustBundle desired, bool issuerChanges, Certificate issuerRoot, IstiodReloadRule rule)
     {
         var current = currentText ?? string.Empty;
+        if (current.Length == 0)
+            return new IstioRootCertPlan(desired.ToPem(), false, "cacerts had no root-cert.pem, so istiod runs no plug-in CA and does not watch cacerts");
+
         var blocks = PemText.Blocks(current);
         var currentSet = blocks.Select(b => b.Certificate.Sha256).ToHashSet();
         var desiredSet = desired.Fingerprints.ToHashSet();
 
-        if (current.Length == 0)
-            return new IstioRootCertPlan(desired.ToPem(), IstiodReloads: false);
-
         string text;
         if (currentSet.SetEquals(desiredSet))
         {
-            if (!issuerChanges)
-                return new IstioRootCertPlan(current, IstiodReloads: true);
-            if (!multiRoot)
-                return new IstioRootCertPlan(current, IstiodReloads: false);
+            if (!issuerChanges || !rule.SkipsEqualBytes)
+                return new IstioRootCertPlan(current, true, "root-cert.pem unchanged: istiod reloads ca-cert.pem, ca-key.pem and cert-chain.pem in place");
+            if (!rule.MultiRoot)
+                return new IstioRootCertPlan(current, false, $"istiod {rule.Version} skips equal root-cert.pem bytes and refuses changed ones without multi-root");
             var distinct = DistinctBlocks(blocks);
             text = distinct.Count < blocks.Count && current.Contains(Concat(distinct), StringComparison.Ordinal)
                 ? Concat(distinct)
@@ -60,8 +57,10 @@ internal sealed record IstioRootCertPlan(string Text, bool IstiodReloads)
                 text = desired.ToPem();
         }
 
-        var related = text.Contains(current, StringComparison.Ordinal) || current.Contains(text, StringComparison.Ordinal);
-        return new IstioRootCertPlan(text, multiRoot && related && text != current);
+        var refusal = rule.Refusal(current, text);
+        return refusal is null
+            ? new IstioRootCertPlan(text, true, rule.Describe())
+            : new IstioRootCertPlan(text, false, $"istiod {rule.Version} would log \"{refusal}\" and keep the old CA");
     }
 
     private static List<PemText.Block> DistinctBlocks(IReadOnlyList<PemText.Block> blocks) =>
