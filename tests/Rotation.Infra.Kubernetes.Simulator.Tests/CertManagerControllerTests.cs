@@ -46,7 +46,8 @@ public sealed class CertManagerControllerTests
         var leaf = chain[0];
         Assert.Equal("kubernetes.io/tls", secret.Type);
         Assert.True(leaf.IsSignedBy(a.Intermediate.Certificate));
-        Assert.Equal([a.Intermediate.Certificate, a.Root.Certificate], chain.Skip(1));
+        // Self-signed roots are left out of an issued tls.crt (cert-manager 2d0d7f7f pkg/util/pki/parse_certificate_chain.go toBundleAndCA).
+        Assert.Equal([a.Intermediate.Certificate], chain.Skip(1));
         Assert.Contains("web.apps.svc", leaf.DnsNames);
         Assert.False(leaf.IsCa);
         Assert.True(PrivateKey.FromPem(Encoding.UTF8.GetString(secret.Data["tls.key"])).Matches(leaf));
@@ -57,7 +58,8 @@ public sealed class CertManagerControllerTests
 
         // Swapping the CA secret does not re-issue by itself.
         var passes = certManager.Passes;
-        h.Server.Store.PutCaSecret(CertManagerNames.Namespace, "mesh-ca", b.Intermediate, [b.Root.Certificate], [a.Root.Certificate, b.Root.Certificate]);
+        // ca.crt is the new chain's own root: cert-manager signs with tls.crt + certs[0] of ca.crt (2d0d7f7f pkg/util/kube/pki.go).
+        h.Server.Store.PutCaSecret(CertManagerNames.Namespace, "mesh-ca", b.Intermediate, [b.Root.Certificate], [b.Root.Certificate]);
         await Eventually.TrueAsync(() => certManager.Passes > passes, "a cert-manager pass after the CA change");
         await Task.Delay(Delay * 3);
         await Eventually.TrueAsync(() => !certManager.IsWaitingToPropagate, "cert-manager settled");
@@ -73,7 +75,8 @@ public sealed class CertManagerControllerTests
         Assert.Equal("True", Condition(renewed, "Ready"));
         var reissued = await h.Client.ReadNamespacedSecretAsync("web-tls", "apps");
         Assert.True(Pem.ReadCertificates(Encoding.UTF8.GetString(reissued.Data["tls.crt"]))[0].IsSignedBy(b.Intermediate.Certificate));
-        Assert.Equal(2, Pem.ReadCertificates(Encoding.UTF8.GetString(reissued.Data["ca.crt"])).Count);
+        // ca.crt of an issued Secret is the root of the built chain (v1.4+, cert-manager PR #3978).
+        Assert.Equal(b.Root.Certificate, Assert.Single(Pem.ReadCertificates(Encoding.UTF8.GetString(reissued.Data["ca.crt"]))));
         Assert.Equal(2, certManager.Issuances);
         Assert.Null(certManager.LastError);
     }

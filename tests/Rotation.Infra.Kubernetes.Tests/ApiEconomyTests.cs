@@ -54,7 +54,8 @@ public sealed class ApiEconomyTests : IAsyncLifetime
         bundle["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Synced", ["status"] = "True", ["observedGeneration"] = 1 }) };
         _cluster.Store.Put(ResourceKinds.Bundles, bundle);
         foreach (var ns in _namespaces.Take(Namespaces - 1))
-            _cluster.Store.PutConfigMap(ns, "mesh-bundle", new Dictionary<string, string> { ["roots.pem"] = _pki.OnlyA.ToPem() });
+            // Targets carry trust-manager's label: the target finds them by it (not by name).
+            _cluster.Store.PutConfigMap(ns, "mesh-bundle", new Dictionary<string, string> { ["roots.pem"] = _pki.OnlyA.ToPem() }, new Dictionary<string, string> { ["trust.cert-manager.io/bundle"] = "mesh-bundle" });
         _cluster.Requests.Clear();
 
         var report = await TargetCatalog.Create(_cluster.Connection, new TargetSpec("trust-manager",

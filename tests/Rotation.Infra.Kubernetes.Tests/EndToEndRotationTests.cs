@@ -193,7 +193,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
         store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
         store.PutIstioCaCerts(_a.Intermediate, roots, roots);
         store.SeedLinkerd(roots, _a.Intermediate);
-        store.PutWorkload("linkerd", "linkerd-identity");
+        store.SeedLinkerdControlPlane();
         foreach (var name in new[] { "api", "web" })
         {
             store.PutWorkload("payments", name, linkerdMeshed: true);

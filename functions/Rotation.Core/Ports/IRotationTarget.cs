@@ -81,7 +81,12 @@ public sealed record PreflightCheck(string Name, bool Passed, string Detail);
 /// <summary>One trust store a target can observe (a namespace's ConfigMap, a pod's anchors, a simulated workload) and the roots in it.</summary>
 public sealed record TrustStoreObservation(string Location, IReadOnlyCollection<string> Sha256Fingerprints);
 
-public sealed record TrustReport(string Target, IReadOnlyList<TrustStoreObservation> Stores);
+/// <summary>
+/// The trust stores a target observed. <see cref="CarriesNoTrust"/> is set (with the reason) by a target that by
+/// design holds no trust store (a cert-manager CA issuer whose Certificates' ca.crt nobody trusts): then an empty
+/// <see cref="Stores"/> passes the trust gate instead of meaning "not observed yet".
+/// </summary>
+public sealed record TrustReport(string Target, IReadOnlyList<TrustStoreObservation> Stores, string? CarriesNoTrust = null);
 
 /// <summary>A workload leaf as presented: the leaf and any intermediates sent with it.</summary>
 public sealed record LeafObservation(string Location, Certificate Leaf, IReadOnlyList<Certificate> Intermediates);

@@ -5,15 +5,25 @@ using Rotation.Infra.Kubernetes.Simulator.Store;
 namespace Rotation.Infra.Kubernetes.Simulator.Controllers;
 
 /// <summary>
-/// cert-manager with CA and selfSigned issuers. A Certificate is issued when its secret is missing or incomplete,
-/// when its issuerRef no longer matches the issuer that signed the secret, or when its Issuing condition is True
-/// (what `cmctl renew` sets), or when its renewal time (notAfter - renewBefore, default two thirds of the lifetime)
-/// has come on the controller's clock. Like cert-manager, a changed CA secret alone does not re-issue anything:
-/// the next issuance reads the CA secret's content at that moment. Issuer readiness follows its CA secret.
+/// cert-manager with CA and selfSigned issuers, following cert-manager/cert-manager at 2d0d7f7f (after v1.21.1).
+/// A Certificate needs issuing when its secret is missing or incomplete, its issuerRef no longer matches the
+/// issuer that signed the secret, the stored certificate no longer matches the spec, or its renewal time
+/// (notAfter - renewBefore, default two thirds of the lifetime) has come; then, unless it is backing off after
+/// failed issuances (1h doubling to 32h), Issuing=True is set. Issuing=True set by anyone (`cmctl renew`) starts an
+/// issuance at once. Each issuance is a CertificateRequest (one per revision, owned by the Certificate), approved
+/// by the built-in approver and signed by the CA issuer with the chain rules of <see cref="CertManagerChain"/>; a
+/// broken chain fails the request (SigningError) and the Certificate (Issuing=False, lastFailureTime,
+/// failedIssuanceAttempts). Requests without a Certificate (csi-driver, istio-csr) are signed too. Like
+/// cert-manager, a changed CA secret alone re-issues nothing: each signing reads the CA secret at that moment.
+/// Simplifications: the request carries the Certificate's spec instead of a CSR, and the private key stays in
+/// controller memory until the Secret is written.
 /// </summary>
 public sealed class CertManagerController : SimulatedMeshController
 {
     private static readonly TimeSpan DefaultDuration = TimeSpan.FromDays(90);
+    private static readonly TimeSpan MinimumBackoff = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaximumBackoff = TimeSpan.FromHours(32);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PrivateKey> _keys = new(StringComparer.Ordinal);
     private readonly string _clusterResourceNamespace;
     private int _issuances;
 
@@ -28,7 +38,8 @@ public sealed class CertManagerController : SimulatedMeshController
 
     protected override bool IsRelevant(ObjectChangedEventArgs change) =>
         change.Kind == ResourceKinds.Certificates || change.Kind == ResourceKinds.Issuers
-        || change.Kind == ResourceKinds.ClusterIssuers || change.Kind == ResourceKinds.Secrets;
+        || change.Kind == ResourceKinds.ClusterIssuers || change.Kind == ResourceKinds.Secrets
+        || change.Kind == ResourceKinds.CertificateRequests;
 
     protected override void Reconcile()
     {
@@ -55,13 +66,14 @@ public sealed class CertManagerController : SimulatedMeshController
             }
         }
 
+        ReconcileRequests(now);
         ScheduleNextRenewal(now);
     }
 
     private void ScheduleNextRenewal(DateTimeOffset now)
     {
         var next = Store.List(ResourceKinds.Certificates).Items
-            .Select(c => RenewalTime(c))
+            .SelectMany(c => new[] { RenewalTime(c), BackoffUntil(c) })
             .Where(t => t is not null && t > now)
             .Min();
         if (next is { } due)
@@ -100,61 +112,278 @@ public sealed class CertManagerController : SimulatedMeshController
 
         var issuerName = KubeObjects.StringAt(certificate, "spec", "issuerRef", "name") ?? "";
         var issuerKindName = KubeObjects.StringAt(certificate, "spec", "issuerRef", "kind") ?? "Issuer";
-        var issuerKind = issuerKindName == "ClusterIssuer" ? ResourceKinds.ClusterIssuers : ResourceKinds.Issuers;
         var secret = Store.TryGet(ResourceKinds.Secrets, ns, secretName);
-        var reason = IssuanceReason(certificate, secret, issuerName, issuerKindName)
-            ?? (RenewalTime(certificate) <= now ? "Renewing" : null);
-        if (reason is null)
+        var generation = KubeObjects.Generation(certificate);
+
+        // certificates-trigger (pkg/controller/certificates/trigger/trigger_controller.go): sets Issuing=True
+        // unless the Certificate is backing off after failed issuances. An Issuing=True set by someone else
+        // (`cmctl renew`, pkg/renew/renew.go in cert-manager/cmctl) bypasses the backoff, as upstream.
+        if (!Conditions.IsTrue(certificate, CertManagerNames.Issuing))
         {
-            UpdateStatus(ResourceKinds.Certificates, certificate, o => Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, KubeObjects.Generation(certificate)));
-            return;
+            var reason = IssuanceReason(certificate, secret, issuerName, issuerKindName)
+                ?? (RenewalTime(certificate) <= now ? "Renewing" : null);
+            if (reason is null)
+            {
+                UpdateStatus(ResourceKinds.Certificates, certificate, o => Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, generation));
+                return;
+            }
+
+            if (BackoffUntil(certificate) is { } retryAt && retryAt > now)
+            {
+                return;
+            }
+
+            certificate = UpdateStatus(ResourceKinds.Certificates, certificate, o =>
+            {
+                Conditions.Set(o, CertManagerNames.Issuing, true, reason, $"Issuing certificate as {reason}", now, generation);
+                // certificates-readiness: no valid Secret, not Ready.
+                if (reason is "DoesNotExist" or "MissingData" or "InvalidCertificate")
+                {
+                    Conditions.Set(o, CertManagerNames.Ready, false, reason, $"Issuing certificate as {reason}", now, generation);
+                }
+            }, ensureStatus: true);
         }
 
+        // certificates-request-manager: one CertificateRequest per revision, owned by the Certificate. A request
+        // that failed before the current Issuing condition was set belongs to an earlier attempt and is replaced
+        // (pkg/controller/certificates/issuing/issuing_controller.go compares FailureTime with the condition's
+        // lastTransitionTime; the simulator's timestamps have one-second resolution, so equal counts as earlier).
+        var revision = KubeObjects.LongAt(certificate["status"]?["revision"]) + 1;
+        var requestName = $"{name}-{revision}";
+        var request = Store.TryGet(ResourceKinds.CertificateRequests, ns, requestName);
+        if (request is not null && IsFailed(request) && FailureTime(request) <= IssuingSince(certificate))
+        {
+            Store.Delete(ResourceKinds.CertificateRequests, ns, requestName);
+            request = null;
+        }
+
+        request ??= CreateRequest(certificate, requestName, revision);
+        request = ApproveAndSign(request, now);
+
+        // certificates-issuing: a signed request is written to the Secret; a failed one ends this issuance with
+        // Issuing=False, lastFailureTime and failedIssuanceAttempts (failIssueCertificate), which starts the backoff.
+        var ready = KubeObjects.StringAt(Conditions.Find(request, CertManagerNames.Ready), "reason");
+        if (ready == "Issued")
+        {
+            var chainPem = KubeObjects.StringAt(request, "status", "certificate") is { } c ? FromBase64(c) : "";
+            var caPem = KubeObjects.StringAt(request, "status", "ca") is { } ca ? FromBase64(ca) : null;
+            var leaf = Pem.ReadCertificates(chainPem, $"certificaterequest {ns}/{requestName}")[0];
+            var key = _keys.TryGetValue($"{ns}/{requestName}", out var k) ? k : throw new PkiException($"private key of {ns}/{requestName} is gone");
+            WriteSecret(ns, secretName, name, issuerName, issuerKindName, chainPem, caPem, key);
+            _keys.TryRemove($"{ns}/{requestName}", out _);
+            Interlocked.Increment(ref _issuances);
+            UpdateStatus(ResourceKinds.Certificates, certificate, o =>
+            {
+                var status = (JsonObject)o["status"]!;
+                status["revision"] = revision;
+                status["notBefore"] = KubeObjects.Timestamp(leaf.NotBefore);
+                status["notAfter"] = KubeObjects.Timestamp(leaf.NotAfter);
+                status["renewalTime"] = KubeObjects.Timestamp(RenewAt(certificate, leaf));
+                status.Remove("lastFailureTime");
+                status.Remove("failedIssuanceAttempts");
+                Conditions.Remove(o, CertManagerNames.Issuing);
+                Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, generation);
+            }, ensureStatus: true);
+        }
+        else if (ready == "Failed")
+        {
+            var message = $"The certificate request has failed to complete and will be retried: {KubeObjects.StringAt(Conditions.Find(request, CertManagerNames.Ready), "message")}";
+            UpdateStatus(ResourceKinds.Certificates, certificate, o =>
+            {
+                var status = (JsonObject)o["status"]!;
+                status["lastFailureTime"] = KubeObjects.Timestamp(now);
+                status["failedIssuanceAttempts"] = KubeObjects.LongAt(status["failedIssuanceAttempts"]) + 1;
+                Conditions.Set(o, CertManagerNames.Issuing, false, "Failed", message, now, generation);
+                if (secret is null)
+                {
+                    Conditions.Set(o, CertManagerNames.Ready, false, "DoesNotExist", "Issuing certificate as Secret does not exist", now, generation);
+                }
+            }, ensureStatus: true);
+        }
+    }
+
+    /// <summary>
+    /// When a failing Certificate may be retried: lastFailureTime + 1h * 2^(failedIssuanceAttempts-1), capped at
+    /// 32h (shouldBackoffReissuingOnFailure in pkg/controller/certificates/trigger/trigger_controller.go; defaults
+    /// in internal/apis/config/controller/v1alpha1/defaults.go, cert-manager 2d0d7f7f).
+    /// </summary>
+    public static DateTimeOffset? BackoffUntil(JsonObject certificate)
+    {
+        if (!TryTime(KubeObjects.StringAt(certificate, "status", "lastFailureTime"), out var failedAt))
+        {
+            return null;
+        }
+
+        var attempts = KubeObjects.LongAt(certificate["status"]?["failedIssuanceAttempts"]);
+        var delay = MinimumBackoff;
+        if (attempts > 1)
+        {
+            var computed = MinimumBackoff * Math.Pow(2, Math.Min(attempts - 1, 30));
+            delay = computed > MaximumBackoff ? MaximumBackoff : computed;
+        }
+
+        return failedAt + delay;
+    }
+
+    private JsonObject CreateRequest(JsonObject certificate, string requestName, long revision)
+    {
+        var ns = KubeObjects.Namespace(certificate)!;
+        var request = KubeObjects.New(ResourceKinds.CertificateRequests, ns, requestName);
+        var metadata = KubeObjects.Metadata(request);
+        metadata["annotations"] = new JsonObject
+        {
+            ["cert-manager.io/certificate-name"] = KubeObjects.Name(certificate),
+            ["cert-manager.io/certificate-revision"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        metadata["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "cert-manager.io/v1",
+            ["kind"] = "Certificate",
+            ["name"] = KubeObjects.Name(certificate),
+            ["uid"] = KubeObjects.StringAt(certificate, "metadata", "uid"),
+            ["controller"] = true,
+            ["blockOwnerDeletion"] = true,
+        });
+        var spec = (JsonObject)(certificate["spec"]?.DeepClone() ?? new JsonObject());
+        spec.Remove("secretName");
+        request["spec"] = spec;
+        return Store.Create(ResourceKinds.CertificateRequests, ns, request);
+    }
+
+    private void ReconcileRequests(DateTimeOffset now)
+    {
+        foreach (var request in Store.List(ResourceKinds.CertificateRequests).Items)
+        {
+            try
+            {
+                ApproveAndSign(request, now);
+            }
+            catch (KubeApiException e) when (e.Code is 404 or 409)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// The approver (cert-manager's built-in one approves every request) and the CA signer
+    /// (pkg/controller/certificaterequests/ca/ca.go Sign): SecretMissing/SecretInvalidData leave the request
+    /// Pending; a signing error fails it (Ready=False, reason Failed, "Error signing certificate: ...", failureTime).
+    /// </summary>
+    private JsonObject ApproveAndSign(JsonObject request, DateTimeOffset now)
+    {
+        var ns = KubeObjects.Namespace(request)!;
+        var name = KubeObjects.Name(request)!;
+        if (Conditions.Find(request, "Approved") is null && Conditions.Find(request, "Denied") is null)
+        {
+            request = UpdateStatus(ResourceKinds.CertificateRequests, request, o => Conditions.Set(o, "Approved", true, "cert-manager.io", "Certificate request has been approved by cert-manager.io", now), ensureStatus: true);
+        }
+
+        var readyReason = KubeObjects.StringAt(Conditions.Find(request, CertManagerNames.Ready), "reason");
+        if (readyReason is "Issued" or "Failed" || !Conditions.IsTrue(request, "Approved"))
+        {
+            return request;
+        }
+
+        var issuerName = KubeObjects.StringAt(request, "spec", "issuerRef", "name") ?? "";
+        var issuerKind = KubeObjects.StringAt(request, "spec", "issuerRef", "kind") == "ClusterIssuer" ? ResourceKinds.ClusterIssuers : ResourceKinds.Issuers;
         var issuer = Store.TryGet(issuerKind, issuerKind.Namespaced ? ns : null, issuerName);
         if (issuer is null)
         {
-            UpdateStatus(ResourceKinds.Certificates, certificate, o =>
-            {
-                Conditions.Set(o, CertManagerNames.Issuing, true, reason, $"Issuing certificate as {reason}", now, KubeObjects.Generation(certificate));
-                Conditions.Set(o, CertManagerNames.Ready, false, reason, $"Referenced {issuerKindName} \"{issuerName}\" not found", now, KubeObjects.Generation(certificate));
-            });
-            return;
+            return UpdateStatus(ResourceKinds.CertificateRequests, request, o => Conditions.Set(o, CertManagerNames.Ready, false, "Pending", $"Referenced \"{issuerKind.Kind}\" not found: {issuerName}", now), ensureStatus: true);
         }
 
-        IssuedMaterial issued;
+        var key = _keys.GetOrAdd($"{ns}/{name}", _ => PrivateKey.Generate(KeyAlgorithmOf(request["spec"] as JsonObject ?? [])));
         try
         {
-            issued = Issue(certificate, issuerKind, issuer, now);
+            var (chainPem, caPem) = Sign(request, issuerKind, issuer, key, now);
+            return UpdateStatus(ResourceKinds.CertificateRequests, request, o =>
+            {
+                var status = (JsonObject)o["status"]!;
+                status["certificate"] = ToBase64(chainPem);
+                if (caPem is not null)
+                {
+                    status["ca"] = ToBase64(caPem);
+                }
+
+                Conditions.Set(o, CertManagerNames.Ready, true, "Issued", "Certificate fetched from issuer successfully", now);
+            }, ensureStatus: true);
+        }
+        catch (PendingException e)
+        {
+            return UpdateStatus(ResourceKinds.CertificateRequests, request, o => Conditions.Set(o, CertManagerNames.Ready, false, "Pending", e.Message, now), ensureStatus: true);
         }
         catch (PkiException e)
         {
-            UpdateStatus(ResourceKinds.Certificates, certificate, o =>
+            RecordEvent(request, "Warning", "SigningError", $"Error signing certificate: {e.Message}", now);
+            return UpdateStatus(ResourceKinds.CertificateRequests, request, o =>
             {
-                Conditions.Set(o, CertManagerNames.Issuing, true, "Failed", e.Message, now, KubeObjects.Generation(certificate));
-                Conditions.Set(o, CertManagerNames.Ready, false, "Failed", e.Message, now, KubeObjects.Generation(certificate));
-            });
-            return;
+                ((JsonObject)o["status"]!)["failureTime"] = KubeObjects.Timestamp(now);
+                Conditions.Set(o, CertManagerNames.Ready, false, "Failed", $"Error signing certificate: {e.Message}", now);
+            }, ensureStatus: true);
+        }
+    }
+
+    private (string ChainPem, string? CaPem) Sign(JsonObject request, ResourceKind issuerKind, JsonObject issuer, PrivateKey key, DateTimeOffset now)
+    {
+        var spec = request["spec"] as JsonObject ?? [];
+        var isCa = spec["isCA"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+        var commonName = KubeObjects.StringAt(spec, "commonName");
+        var subject = commonName is not null ? $"CN={commonName}" : isCa ? $"CN={KubeObjects.Name(request)}" : "";
+        var duration = GoDuration.TryParse(KubeObjects.StringAt(spec, "duration")) ?? DefaultDuration;
+        // Upstream does not cap notAfter at the CA's (pkg/util/pki/csr.go SignCertificate signs what the template asks).
+        // Known difference: Rotation's PKI refuses to sign past its issuer, so the simulator caps where upstream would
+        // issue a leaf that outlives its CA (docs/kubernetes-simulator.md).
+        var (notBefore, notAfter) = (now, now + duration);
+
+        if (issuer["spec"]?["selfSigned"] is not null)
+        {
+            var selfSigned = CertificateFactory.CreateRoot(new RootCaRequest(subject.Length == 0 ? $"CN={KubeObjects.Name(request)}" : subject, notBefore, notAfter), key);
+            return (selfSigned.ToPem(), selfSigned.ToPem());
         }
 
-        WriteSecret(ns, secretName, name, issuerName, issuerKindName, issued);
-        Interlocked.Increment(ref _issuances);
-        var seenIssuing = Conditions.Find(certificate, CertManagerNames.Issuing)?.ToJsonString();
-        UpdateStatus(ResourceKinds.Certificates, certificate, o =>
+        var ca = LoadCa(issuerKind, issuer);
+        if (ca.Error is not null)
         {
-            var status = (JsonObject)o["status"]!;
-            status["revision"] = KubeObjects.LongAt(status["revision"]) + 1;
-            status["notBefore"] = KubeObjects.Timestamp(issued.Certificate.NotBefore);
-            status["notAfter"] = KubeObjects.Timestamp(issued.Certificate.NotAfter);
-            status["renewalTime"] = KubeObjects.Timestamp(RenewAt(certificate, issued.Certificate));
-            // A renewal requested while this one was under way stays requested.
-            if (Conditions.Find(o, CertManagerNames.Issuing)?.ToJsonString() == seenIssuing)
-            {
-                Conditions.Remove(o, CertManagerNames.Issuing);
-            }
+            throw new PendingException($"Failed to get signing CA: {ca.Error}");
+        }
 
-            Conditions.Set(o, CertManagerNames.Ready, true, "Ready", "Certificate is up to date and has not expired", now, KubeObjects.Generation(certificate));
-        }, ensureStatus: true);
+        var signer = ca.Signer!;
+        notBefore = notBefore < signer.Certificate.NotBefore ? signer.Certificate.NotBefore : notBefore;
+        notAfter = notAfter > signer.Certificate.NotAfter ? signer.Certificate.NotAfter : notAfter;
+        var issued = isCa
+            ? CertificateFactory.CreateIntermediate(new IntermediateCaRequest(subject, notBefore, notAfter, PathLength: 0), key, signer)
+            : CertificateFactory.IssueLeaf(new LeafRequest(subject, notBefore, notAfter, Strings(spec["dnsNames"]), Strings(spec["uris"])), key, signer);
+        return CertManagerChain.ParseSingleCertificateChain(ca.SigningChain!.Append(issued));
     }
+
+    private void RecordEvent(JsonObject involved, string type, string reason, string message, DateTimeOffset now)
+    {
+        var ns = KubeObjects.Namespace(involved)!;
+        var ev = KubeObjects.New(ResourceKinds.Events, ns, $"{KubeObjects.Name(involved)}.{Guid.NewGuid():N}"[..Math.Min(63, KubeObjects.Name(involved)!.Length + 33)]);
+        ev["type"] = type;
+        ev["reason"] = reason;
+        ev["message"] = message;
+        ev["involvedObject"] = new JsonObject { ["kind"] = KubeObjects.StringAt(involved, "kind"), ["namespace"] = ns, ["name"] = KubeObjects.Name(involved) };
+        ev["firstTimestamp"] = KubeObjects.Timestamp(now);
+        Store.Create(ResourceKinds.Events, ns, ev);
+    }
+
+    private static bool IsFailed(JsonObject request) => KubeObjects.StringAt(Conditions.Find(request, CertManagerNames.Ready), "reason") == "Failed";
+
+    private static DateTimeOffset FailureTime(JsonObject request) =>
+        TryTime(KubeObjects.StringAt(request, "status", "failureTime"), out var at) ? at : DateTimeOffset.MinValue;
+
+    private static DateTimeOffset IssuingSince(JsonObject certificate) =>
+        TryTime(KubeObjects.StringAt(Conditions.Find(certificate, CertManagerNames.Issuing), "lastTransitionTime"), out var at) ? at : DateTimeOffset.MaxValue;
+
+    private static bool TryTime(string? text, out DateTimeOffset at) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out at);
+
+    private static string ToBase64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static string FromBase64(string text) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+
+    private sealed class PendingException(string message) : Exception(message);
 
     /// <summary>notAfter - spec.renewBefore, or two thirds into the lifetime as cert-manager defaults to.</summary>
     private static DateTimeOffset RenewAt(JsonObject certificate, Certificate issued)
@@ -212,39 +441,6 @@ public sealed class CertManagerController : SimulatedMeshController
         return issued.IsCa != isCa || (!isCa && !sameNames) ? "SecretMismatch" : null;
     }
 
-    private IssuedMaterial Issue(JsonObject certificate, ResourceKind issuerKind, JsonObject issuer, DateTimeOffset now)
-    {
-        var spec = certificate["spec"] as JsonObject ?? [];
-        var key = PrivateKey.Generate(KeyAlgorithmOf(spec));
-        var isCa = spec["isCA"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-        var commonName = KubeObjects.StringAt(spec, "commonName");
-        var dnsNames = Strings(spec["dnsNames"]);
-        var uris = Strings(spec["uris"]);
-        var subject = commonName is not null ? $"CN={commonName}" : isCa ? $"CN={KubeObjects.Name(certificate)}" : "";
-        var duration = GoDuration.TryParse(KubeObjects.StringAt(spec, "duration")) ?? DefaultDuration;
-
-        if (issuer["spec"]?["selfSigned"] is not null)
-        {
-            var selfSigned = CertificateFactory.CreateRoot(new RootCaRequest(subject.Length == 0 ? $"CN={KubeObjects.Name(certificate)}" : subject, now, now + duration), key);
-            var pem = selfSigned.ToPem();
-            return new IssuedMaterial(selfSigned, key, pem, pem);
-        }
-
-        var ca = LoadCa(issuerKind, issuer);
-        if (ca.Error is not null)
-        {
-            throw new PkiException($"issuer \"{KubeObjects.Name(issuer)}\" is not ready: {ca.Error}");
-        }
-
-        var signer = ca.Signer!;
-        var notBefore = now > signer.Certificate.NotBefore ? now : signer.Certificate.NotBefore;
-        var notAfter = now + duration < signer.Certificate.NotAfter ? now + duration : signer.Certificate.NotAfter;
-        var issued = isCa
-            ? CertificateFactory.CreateIntermediate(new IntermediateCaRequest(subject, notBefore, notAfter, PathLength: 0), key, signer)
-            : CertificateFactory.IssueLeaf(new LeafRequest(subject, notBefore, notAfter, dnsNames, uris), key, signer);
-        return new IssuedMaterial(issued, key, issued.ToPem() + EndWithNewline(ca.ChainPem!), ca.CaPem!);
-    }
-
     private CaLoad LoadCa(ResourceKind issuerKind, JsonObject issuer)
     {
         var secretName = KubeObjects.StringAt(issuer, "spec", "ca", "secretName");
@@ -264,10 +460,9 @@ public sealed class CertManagerController : SimulatedMeshController
         {
             var chainPem = KubeObjects.SecretText(secret, "tls.crt") ?? throw new PkiException("tls.crt is missing");
             var keyPem = KubeObjects.SecretText(secret, "tls.key") ?? throw new PkiException("tls.key is missing");
-            var chain = Pem.ReadCertificates(chainPem, $"secret {ns}/{secretName} tls.crt");
+            var chain = CertManagerChain.SigningChain(chainPem, KubeObjects.SecretText(secret, "ca.crt"), $"secret {ns}/{secretName}");
             var signer = CertificateWithKey.Create(chain[0], PrivateKey.FromPem(keyPem));
-            var caPem = KubeObjects.SecretText(secret, "ca.crt") ?? chain[^1].ToPem();
-            return new CaLoad(signer, chainPem, caPem, null, null);
+            return new CaLoad(signer, chain, null, null);
         }
         catch (Exception e) when (e is PkiException or FormatException)
         {
@@ -275,7 +470,12 @@ public sealed class CertManagerController : SimulatedMeshController
         }
     }
 
-    private void WriteSecret(string ns, string secretName, string certificateName, string issuerName, string issuerKind, IssuedMaterial issued)
+    /// <summary>
+    /// The issuing controller's secret write (pkg/controller/certificates/issuing/internal/secret.go): tls.crt is
+    /// the request's chain, ca.crt its CA (the root of the built chain since v1.4, cert-manager PR #3978) when
+    /// there is one, tls.key the key. An existing Secret keeps its type; a new one is kubernetes.io/tls.
+    /// </summary>
+    private void WriteSecret(string ns, string secretName, string certificateName, string issuerName, string issuerKind, string chainPem, string? caPem, PrivateKey key)
     {
         Store.Upsert(ResourceKinds.Secrets, ns, secretName, current =>
         {
@@ -286,19 +486,29 @@ public sealed class CertManagerController : SimulatedMeshController
             annotations[CertManagerNames.IssuerKindAnnotation] = issuerKind;
             annotations[CertManagerNames.IssuerGroupAnnotation] = "cert-manager.io";
             KubeObjects.Metadata(secret)["annotations"] = annotations.DeepClone();
-            secret["type"] = "kubernetes.io/tls";
-            secret["data"] = KubeObjects.SecretData(new Dictionary<string, string>
+            secret["type"] = current is null ? "kubernetes.io/tls" : KubeObjects.StringAt(current, "type") ?? "Opaque";
+            var data = new Dictionary<string, string>
             {
-                ["tls.crt"] = issued.ChainPem,
-                ["tls.key"] = issued.Key.ToPkcs8Pem(),
-                ["ca.crt"] = issued.CaPem,
-            });
+                ["tls.crt"] = chainPem,
+                ["tls.key"] = key.ToPkcs8Pem(),
+            };
+            if (caPem is not null)
+            {
+                data["ca.crt"] = caPem;
+            }
+
+            var merged = secret["data"] as JsonObject ?? [];
+            foreach (var (k, v) in KubeObjects.SecretData(data))
+            {
+                merged[k] = v?.DeepClone();
+            }
+
+            secret["data"] = merged.DeepClone();
             return secret;
         }, WriteScope.All);
     }
 
-    private void UpdateStatus(ResourceKind kind, JsonObject obj, Action<JsonObject> change, bool ensureStatus = false)
-    {
+    private JsonObject UpdateStatus(ResourceKind kind, JsonObject obj, Action<JsonObject> change, bool ensureStatus = false) =>
         Store.Modify(kind, KubeObjects.Namespace(obj), KubeObjects.Name(obj)!, current =>
         {
             if (ensureStatus && current["status"] is null)
@@ -309,7 +519,6 @@ public sealed class CertManagerController : SimulatedMeshController
             change(current);
             return current;
         }, WriteScope.Status);
-    }
 
     private static KeyAlgorithm KeyAlgorithmOf(JsonObject spec)
     {
@@ -326,12 +535,8 @@ public sealed class CertManagerController : SimulatedMeshController
     private static List<string> Strings(JsonNode? node) =>
         node is JsonArray array ? array.Select(e => e?.GetValue<string>()).OfType<string>().ToList() : [];
 
-    private static string EndWithNewline(string pem) => pem.EndsWith('\n') ? pem : pem + "\n";
-
-    private sealed record IssuedMaterial(Certificate Certificate, PrivateKey Key, string ChainPem, string CaPem);
-
-    private sealed record CaLoad(CertificateWithKey? Signer, string? ChainPem, string? CaPem, string? Reason, string? Error)
+    private sealed record CaLoad(CertificateWithKey? Signer, IReadOnlyList<Certificate>? SigningChain, string? Reason, string? Error)
     {
-        public static CaLoad Failed(string reason, string error) => new(null, null, null, reason, error);
+        public static CaLoad Failed(string reason, string error) => new(null, null, reason, error);
     }
 }

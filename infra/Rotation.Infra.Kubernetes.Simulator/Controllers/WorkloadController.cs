@@ -150,7 +150,7 @@ public sealed class WorkloadController : SimulatedMeshController
         return owners.Any(o => KubeObjects.StringAt(o, "kind") == ownerKind && KubeObjects.StringAt(o, "name") == ownerName);
     }
 
-    private static JsonObject NewPod(ResourceKind kind, string ns, string workload, string hash, string hashLabel, JsonObject template, string? podName)
+    private JsonObject NewPod(ResourceKind kind, string ns, string workload, string hash, string hashLabel, JsonObject template, string? podName)
     {
         var (ownerKind, ownerName) = Owner(kind, workload, hash);
         var pod = KubeObjects.New(ResourceKinds.Pods, ns, podName ?? "");
@@ -178,7 +178,7 @@ public sealed class WorkloadController : SimulatedMeshController
             ["blockOwnerDeletion"] = true,
         });
         pod["spec"] = template["spec"]?.DeepClone() ?? new JsonObject();
-        pod["status"] = new JsonObject { ["phase"] = "Running" };
+        pod["status"] = new JsonObject { ["phase"] = "Running", ["startTime"] = KubeObjects.Timestamp(Time.GetUtcNow()) };
         return pod;
     }
 

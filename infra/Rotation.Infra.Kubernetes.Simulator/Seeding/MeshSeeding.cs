@@ -72,6 +72,40 @@ public static class MeshSeeding
         }, "kubernetes.io/tls");
     }
 
+    /// <summary>
+    /// Linkerd's control plane Deployments as the chart renders them (linkerd/linkerd2 b24cd405,
+    /// charts/linkerd-control-plane/templates/identity.yaml and charts/partials/templates/_proxy.tpl): not injected,
+    /// each with a linkerd-proxy whose LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS is `valueFrom: configMapKeyRef` on
+    /// linkerd-identity-trust-roots; linkerd-identity runs with -identity-scheme and -identity-issuance-lifetime.
+    /// </summary>
+    public static void SeedLinkerdControlPlane(this KubeObjectStore store, string scheme = "kubernetes.io/tls", string issuanceLifetime = "24h0m0s", int identityReplicas = 1)
+    {
+        store.EnsureNamespace(LinkerdNames.Namespace);
+        foreach (var name in new[] { "linkerd-identity", "linkerd-destination", "linkerd-proxy-injector" })
+        {
+            var main = new JsonObject { ["name"] = name["linkerd-".Length..], ["image"] = $"cr.l5d.io/linkerd/controller:simulated" };
+            if (name == "linkerd-identity")
+            {
+                main["args"] = new JsonArray("identity", "-log-level=info", $"-identity-scheme={scheme}", "-identity-trust-domain=cluster.local", $"-identity-issuance-lifetime={issuanceLifetime}");
+            }
+
+            var proxy = new JsonObject
+            {
+                ["name"] = LinkerdNames.ProxyContainer,
+                ["image"] = "cr.l5d.io/linkerd/proxy:simulated",
+                ["env"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = LinkerdNames.TrustAnchorsEnv,
+                    ["valueFrom"] = new JsonObject { ["configMapKeyRef"] = new JsonObject { ["name"] = LinkerdNames.TrustRootsConfigMap, ["key"] = LinkerdNames.TrustRootsKey } },
+                }),
+            };
+            var deployment = Deployment(LinkerdNames.Namespace, name, name == "linkerd-identity" ? identityReplicas : 1, main);
+            deployment["spec"]!["template"]!["metadata"]!["labels"]![LinkerdNames.ControlPlaneNamespaceLabel] = LinkerdNames.Namespace;
+            ((JsonArray)deployment["spec"]!["template"]!["spec"]!["containers"]!).Add(proxy);
+            store.Put(ResourceKinds.Deployments, deployment);
+        }
+    }
+
     /// <summary>A workload Deployment; meshed ones carry linkerd.io/inject=enabled on their pod template.</summary>
     public static JsonObject PutWorkload(this KubeObjectStore store, string @namespace, string name, int replicas = 1, bool linkerdMeshed = false)
     {

@@ -23,6 +23,13 @@ public static class SeedLinkerd
         }, "kubernetes.io/tls");
         foreach (var name in ControlPlane)
             Workload(store, "linkerd", name, anchors);
+        // linkerd/linkerd2 b24cd405 controller/cmd/identity/main.go flags, as the chart passes them.
+        store.Modify(ResourceKinds.Deployments, "linkerd", "linkerd-identity", d =>
+        {
+            d["spec"]!["template"]!["spec"]!["containers"]![0]!["name"] = "identity";
+            d["spec"]!["template"]!["spec"]!["containers"]![0]!["args"] = new JsonArray("identity", "-identity-scheme=kubernetes.io/tls", "-identity-issuance-lifetime=48h0m0s");
+            return d;
+        }, WriteScope.All);
     }
 
     /// <summary>A Deployment and one meshed pod running with <paramref name="anchors"/>.</summary>
@@ -41,9 +48,19 @@ public static class SeedLinkerd
         Pod(store, ns, deployment, anchors);
     }
 
+    /// <summary>
+    /// A meshed pod. Control plane pods (namespace linkerd) are not injected: their anchors come from
+    /// `valueFrom: configMapKeyRef` (linkerd/linkerd2 b24cd405 charts/partials/templates/_proxy.tpl), resolved at
+    /// container start. Pods carry their Deployment's template annotations (restartedAt after a restart) and a startTime.
+    /// </summary>
     public static void Pod(KubeObjectStore store, string ns, string deployment, string anchors)
     {
         var pod = KubeObjects.New(ResourceKinds.Pods, ns, deployment + "-pod", new Dictionary<string, string> { ["app"] = deployment, ["linkerd.io/control-plane-ns"] = "linkerd" });
+        if (store.TryGet(ResourceKinds.Deployments, ns, deployment)?["spec"]?["template"]?["metadata"]?["annotations"] is JsonObject annotations)
+            pod["metadata"]!["annotations"] = annotations.DeepClone();
+        var anchorsEnv = ns == "linkerd"
+            ? new JsonObject { ["name"] = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", ["valueFrom"] = new JsonObject { ["configMapKeyRef"] = new JsonObject { ["name"] = "linkerd-identity-trust-roots", ["key"] = "ca-bundle.crt" } } }
+            : new JsonObject { ["name"] = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", ["value"] = anchors };
         pod["spec"] = new JsonObject
         {
             ["containers"] = new JsonArray(
@@ -52,10 +69,10 @@ public static class SeedLinkerd
                 {
                     ["name"] = "linkerd-proxy",
                     ["image"] = "cr.l5d.io/linkerd/proxy",
-                    ["env"] = new JsonArray(new JsonObject { ["name"] = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", ["value"] = anchors }),
+                    ["env"] = new JsonArray(anchorsEnv),
                 }),
         };
-        pod["status"] = new JsonObject { ["phase"] = "Running" };
+        pod["status"] = new JsonObject { ["phase"] = "Running", ["startTime"] = KubeObjects.Timestamp(DateTimeOffset.UtcNow) };
         store.Put(ResourceKinds.Pods, pod);
     }
 

@@ -43,6 +43,11 @@ public static class TrustEvidence
             return $"unavailable: {result.Error}";
         }
 
+        if (report.Stores.Count == 0 && report.CarriesNoTrust is { } why)
+        {
+            return $"{GateVerdict.OkPrefix}: carries no trust store ({why})";
+        }
+
         if (report.Stores.Count == 0)
         {
             return "no trust store observed yet";

@@ -37,9 +37,11 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         new("get", "", "secrets", _options.Namespace),
         new("update", "", "secrets", _options.Namespace),
         new("list", Group, "certificates"),
+        new("list", Group, "certificaterequests"),
         new("get", Group, "certificates"),
         new("update", Group, "certificates", Subresource: "status"),
         new("list", "", "secrets"),
+        new("get", "", "secrets"),
     ];
 
     public override async Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default)
@@ -68,32 +70,43 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         return Report([.. checks]);
     }
 
+    /// <summary>
+    /// Writes nothing: the CA issuer's Secret is not a trust store. cert-manager reads only the first certificate of
+    /// its ca.crt and appends it to tls.crt to build the signing chain (SecretTLSKeyPairAndCA in
+    /// pkg/util/kube/pki.go, DecodeX509CertificateBytes returns certs[0] in pkg/util/pki/parse.go, cert-manager
+    /// 2d0d7f7f), so a bundle [old, new] there breaks signing as soon as tls.crt holds the new intermediate
+    /// ("certificate chain is malformed or broken", ParseSingleCertificateChain). Trust reaches workloads through
+    /// trust-manager (or whatever distributes it); ca.crt stays the issuing chain's own root, set with the issuer.
+    /// </summary>
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
         var secretName = await SecretNameAsync(cancellationToken);
-        await WriteSecretAsync(_options.Namespace, secretName, current =>
-        {
-            if (current is null)
-                throw new TargetUnavailableException(Name, $"cluster '{Cluster}': secret {_options.Namespace}/{secretName} of {IssuerLabel} not found, so there is no issuer to keep beside the new bundle");
-            return PemText.SameSet(Text(current, "ca.crt"), bundle) ? null : WithData(current, context, new() { ["ca.crt"] = bundle.ToPem() });
-        }, cancellationToken);
+        if (await ReadSecretAsync(_options.Namespace, secretName, cancellationToken) is null)
+            throw new TargetUnavailableException(Name, $"cluster '{Cluster}': secret {_options.Namespace}/{secretName} of {IssuerLabel} not found, so there is no issuer to keep beside the new bundle");
     }
 
+    /// <summary>
+    /// Writes the issuer Secret: tls.crt = issuer then its chain, tls.key, ca.crt = the root of that chain ONLY
+    /// (cert-manager signs with tls.crt + certs[0] of ca.crt and needs them to form one chain). Then asks
+    /// cert-manager to re-issue every Certificate of this issuer whose leaf the new issuer did not sign (see
+    /// <see cref="CertManagerReissue"/>); while one was already issuing before the switch, the step holds.
+    /// </summary>
     public override async Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
         var secretName = await SecretNameAsync(cancellationToken);
         var chain = new List<Certificate> { issuer.Issuer.Certificate };
         chain.AddRange(issuer.ChainToRoot.Where(c => !c.Equals(issuer.Issuer.Certificate)));
+        var root = chain[^1];
         await WriteSecretAsync(_options.Namespace, secretName, current =>
         {
-            if (PemText.SameCertificates(Text(current, "tls.crt"), chain) && PemText.SameSet(Text(current, "ca.crt"), issuer.Bundle))
+            if (PemText.SameCertificates(Text(current, "tls.crt"), chain) && PemText.SameCertificates(Text(current, "ca.crt"), [root]))
                 return null;
             var secret = current ?? new V1Secret { Metadata = new V1ObjectMeta { Name = secretName, NamespaceProperty = _options.Namespace }, Type = "kubernetes.io/tls" };
             return WithData(secret, context, new()
             {
                 ["tls.crt"] = Pem.WriteCertificates(chain),
                 ["tls.key"] = issuer.Issuer.Key.ToPkcs8Pem(),
-                ["ca.crt"] = issuer.Bundle.ToPem(),
+                ["ca.crt"] = root.ToPem(),
             });
         }, cancellationToken);
         await RenewStaleCertificatesAsync(issuer.Issuer.Certificate, cancellationToken);
@@ -101,40 +114,15 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
 
     public override async Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
     {
-        var secretName = await SecretNameAsync(cancellationToken);
-        var issuerSecret = await ReadSecretAsync(_options.Namespace, secretName, cancellationToken);
-        var stores = new List<TrustStoreObservation> { Observe($"secret {_options.Namespace}/{secretName} ca.crt", Text(issuerSecret, "ca.crt")) };
-        if (_options.ReportCertificateCaTrust)
+        if (!_options.ReportCertificateCaTrust)
         {
-            var (_, secrets) = await CertificatesWithSecretsAsync(cancellationToken);
-            stores.AddRange(secrets.Select(s => Observe($"secret {s.Namespace()}/{s.Name()} ca.crt", Text(s, "ca.crt"))));
+            // Still prove the issuer can be read, so an unreachable cluster holds the gate.
+            await SecretNameAsync(cancellationToken);
+            return new TrustReport(Name, [], "certificateCaTrust=ignore: Certificates' ca.crt is not used as trust, and the CA issuer's own ca.crt is only the root of its signing chain");
         }
 
-        return new TrustReport(Name, stores);
-    }
-
-    public override async Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default)
-    {
         var (_, secrets) = await CertificatesWithSecretsAsync(cancellationToken);
-        var leaves = new List<LeafObservation>();
-        foreach (var secret in secrets)
-        {
-            var location = $"secret {secret.Namespace()}/{secret.Name()}";
-            var text = Text(secret, "tls.crt");
-            if (string.IsNullOrWhiteSpace(text))
-                continue; // not issued yet: nothing presents it
-            try
-            {
-                var certificates = Pem.ReadCertificates(text, location);
-                leaves.Add(new LeafObservation(location, certificates[0], certificates.Skip(1).ToList()));
-            }
-            catch (PkiException ex)
-            {
-                throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {location} holds an unreadable tls.crt ({ex.Message})", ex);
-            }
-        }
-
-        return new LeafReport(Name, true, leaves);
+        return new TrustReport(Name, secrets.Secrets.Select(s => Observe($"secret {s.Namespace()}/{s.Name()} ca.crt", Text(s, "ca.crt"))).ToList());
     }
 
     public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
@@ -148,14 +136,92 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
     }
 
     /// <summary>
+    /// Every Certificate of this issuer, by its Secret's tls.crt (any Secret type: cert-manager keeps the type of
+    /// an existing Secret, pkg/controller/certificates/issuing/internal/secret.go), plus the unexpired leaves of
+    /// CertificateRequests signed by this issuer that no Certificate owns (cert-manager csi-driver, istio-csr: the
+    /// leaf lives in the pod, the request is the only record). A Certificate whose Secret does not exist yet
+    /// cannot be judged: the report throws, so the gate holds and names it.
+    /// </summary>
+    public override async Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default)
+    {
+        var (certificates, secrets) = await CertificatesWithSecretsAsync(cancellationToken);
+        if (secrets.Missing.Count > 0)
+        {
+            var named = string.Join("; ", secrets.Missing.Take(3).Select(c => $"certificate {Str(c, "metadata", "namespace")}/{Str(c, "metadata", "name")} (secret {Str(c, "spec", "secretName")}: {CertManagerReissue.Describe(c)})"));
+            throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {secrets.Missing.Count} certificate(s) of {IssuerLabel} have no Secret yet, so their leaves cannot be judged: {named}");
+        }
+
+        var byCertificate = certificates.ToDictionary(c => $"{Str(c, "metadata", "namespace")}/{Str(c, "spec", "secretName")}", StringComparer.Ordinal);
+        var leaves = new List<LeafObservation>();
+        foreach (var secret in secrets.Secrets)
+        {
+            var certificate = byCertificate.GetValueOrDefault($"{secret.Namespace()}/{secret.Name()}");
+            var state = certificate is null ? null : CertManagerReissue.Problem(certificate);
+            var location = state is null ? $"secret {secret.Namespace()}/{secret.Name()}" : $"secret {secret.Namespace()}/{secret.Name()} ({state})";
+            var text = Text(secret, "tls.crt");
+            if (string.IsNullOrWhiteSpace(text))
+                throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {location} has no tls.crt yet, so its leaf cannot be judged");
+            leaves.Add(ReadLeaf(location, text));
+        }
+
+        leaves.AddRange(await OrphanRequestLeavesAsync(cancellationToken));
+        return new LeafReport(Name, true, leaves);
+    }
+
+    private LeafObservation ReadLeaf(string location, string pem)
+    {
+        try
+        {
+            var certificates = Pem.ReadCertificates(pem, location);
+            return new LeafObservation(location, certificates[0], certificates.Skip(1).ToList());
+        }
+        catch (PkiException ex)
+        {
+            throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {location} holds an unreadable certificate ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>CertificateRequests of this issuer with no owning Certificate and a signed, unexpired leaf (one paginated LIST).</summary>
+    private async Task<IReadOnlyList<LeafObservation>> OrphanRequestLeavesAsync(CancellationToken cancellationToken)
+    {
+        var requests = await GuardAsync("listing certificaterequests", () => Paged.ListAllAsync(async token =>
+        {
+            var page = await Client.CustomObjects.ListClusterCustomObjectAsync<JsonObject>(Group, Version, "certificaterequests", continueParameter: token, limit: PageSize, cancellationToken: cancellationToken);
+            return (Items(page), Continue(page));
+        }), cancellationToken);
+        var now = Connection.TimeProvider.GetUtcNow();
+        var leaves = new List<LeafObservation>();
+        foreach (var request in requests.Where(r => UsesThisIssuer(r) && !OwnedByCertificate(r))
+            .OrderBy(r => Str(r, "metadata", "namespace"), StringComparer.Ordinal).ThenBy(r => Str(r, "metadata", "name"), StringComparer.Ordinal))
+        {
+            if (Str(request, "status", "certificate") is not { Length: > 0 } encoded)
+                continue; // not signed: nothing presents it
+            var location = $"certificaterequest {Str(request, "metadata", "namespace")}/{Str(request, "metadata", "name")} (no Certificate owns it: a csi-driver or istio-csr leaf held in a pod)";
+            var leaf = ReadLeaf(location, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded)));
+            if (leaf.Leaf.NotAfter > now)
+                leaves.Add(leaf);
+        }
+
+        return leaves;
+    }
+
+    private static bool OwnedByCertificate(JsonObject request) =>
+        Array(request, "metadata", "ownerReferences").OfType<JsonObject>().Any(o => Str(o, "kind") == "Certificate" && (Str(o, "apiVersion") ?? "").StartsWith(Group + "/", StringComparison.Ordinal));
+
+    /// <summary>
     /// Asks cert-manager to re-issue every Certificate of this issuer whose current leaf the new issuer did not sign,
-    /// as `cmctl renew` does. A Certificate already Issuing, or already issued by the new issuer, is left alone, so a
+    /// as `cmctl renew` does (pkg/renew/renew.go, cert-manager/cmctl 9f4f891: Issuing=True, reason
+    /// ManuallyTriggered). This includes Certificates whose last issuance failed (Issuing=False): a manual trigger
+    /// bypasses cert-manager's 1h..32h backoff. One already issuing for another reason may be finishing a request
+    /// signed by the old CA, and setting Issuing=True again would change nothing: the step holds, naming it, and a
+    /// re-run triggers it once that issuance has ended. A Certificate Rotation already triggered is left alone, so a
     /// re-run triggers nothing twice.
     /// </summary>
     private async Task RenewStaleCertificatesAsync(Certificate newIssuer, CancellationToken cancellationToken)
     {
         var (certificates, secrets) = await CertificatesWithSecretsAsync(cancellationToken);
-        var leafBySecret = secrets.ToDictionary(s => $"{s.Namespace()}/{s.Name()}", s => FirstCertificate(Text(s, "tls.crt")), StringComparer.Ordinal);
+        var leafBySecret = secrets.Secrets.ToDictionary(s => $"{s.Namespace()}/{s.Name()}", s => FirstCertificate(Text(s, "tls.crt")), StringComparer.Ordinal);
+        var waiting = new List<string>();
         foreach (var certificate in certificates)
         {
             var ns = Str(certificate, "metadata", "namespace")!;
@@ -163,17 +229,28 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
             var leaf = leafBySecret.GetValueOrDefault($"{ns}/{Str(certificate, "spec", "secretName")}");
             if (leaf is not null && leaf.IsSignedBy(newIssuer))
                 continue;
+            if (CertManagerReissue.IsIssuing(certificate))
+            {
+                if (!CertManagerReissue.TriggeredByRotation(certificate))
+                    waiting.Add($"{ns}/{name} ({CertManagerReissue.Describe(certificate)})");
+                continue;
+            }
+
             await GuardAsync($"triggering re-issuance of certificate {ns}/{name}", () => ReadModifyWrite.RunAsync<JsonObject>(
                 Connection.Options.MaxConflictRetries,
                 () => OrNullAsync(Client.CustomObjects.GetNamespacedCustomObjectAsync<JsonObject>(Group, Version, ns, "certificates", name, cancellationToken)),
-                current => current is null || IsIssuing(current) ? null : WithIssuingCondition(current),
+                current => current is null || CertManagerReissue.IsIssuing(current) ? null : WithIssuingCondition(current),
                 _ => Task.CompletedTask,
                 body => Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<JsonObject>(body, Group, Version, ns, "certificates", name, fieldManager: ManagedMetadata.FieldManager, cancellationToken: cancellationToken)),
                 cancellationToken);
         }
-    }
 
-    private static bool IsIssuing(JsonObject certificate) => Str(Condition(certificate, "Issuing"), "status") == "True";
+        if (waiting.Count > 0)
+        {
+            throw new TargetUnavailableException(Name,
+                $"cluster '{Cluster}': {waiting.Count} certificate(s) of {IssuerLabel} were already issuing when the issuer switched and may finish with a leaf of the old CA: {string.Join("; ", waiting.Take(3))}; Rotation re-triggers them (as cmctl renew) when that issuance ends");
+        }
+    }
 
     private JsonObject WithIssuingCondition(JsonObject certificate)
     {
@@ -189,7 +266,7 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
             ["type"] = "Issuing",
             ["status"] = "True",
             ["reason"] = RenewReason,
-            ["message"] = "Certificate re-issuance manually triggered",
+            ["message"] = CertManagerReissue.ManualMessage,
             ["lastTransitionTime"] = Connection.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
             ["observedGeneration"] = Long(certificate, "metadata", "generation") ?? 1,
         });
@@ -208,8 +285,12 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         }
     }
 
-    /// <summary>The Certificates that use this issuer (one paginated LIST) and their Secrets (one paginated LIST of TLS secrets).</summary>
-    private async Task<(IReadOnlyList<JsonObject> Certificates, IReadOnlyList<V1Secret> Secrets)> CertificatesWithSecretsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The Certificates that use this issuer (one paginated LIST) and their Secrets: one paginated LIST of TLS
+    /// Secrets, then a GET for each Secret not found there (cert-manager keeps an existing Secret's type, so it may
+    /// be Opaque). Certificates whose Secret does not exist are returned as missing.
+    /// </summary>
+    private async Task<(IReadOnlyList<JsonObject> Certificates, IssuedSecrets Secrets)> CertificatesWithSecretsAsync(CancellationToken cancellationToken)
     {
         var certificates = await GuardAsync("listing certificates", () => Paged.ListAllAsync(async token =>
         {
@@ -217,26 +298,39 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
             return (Items(page), Continue(page));
         }), cancellationToken);
         var mine = certificates.Where(UsesThisIssuer).ToList();
-        var wanted = mine.Select(c => $"{Str(c, "metadata", "namespace")}/{Str(c, "spec", "secretName")}").ToHashSet(StringComparer.Ordinal);
-        if (wanted.Count == 0)
-            return (mine, []);
-        var secrets = await GuardAsync("listing TLS secrets", () => Paged.ListAllAsync(async token =>
+        if (mine.Count == 0)
+            return (mine, new IssuedSecrets([], []));
+        var tls = await GuardAsync("listing TLS secrets", () => Paged.ListAllAsync(async token =>
         {
             var page = await Client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: "type=kubernetes.io/tls", limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
             return ((IEnumerable<V1Secret>)page.Items, page.Metadata?.ContinueProperty);
         }), cancellationToken);
-        var issued = secrets
-            .Where(s => wanted.Contains($"{s.Namespace()}/{s.Name()}"))
-            .OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal)
-            .ToList();
-        return (mine, issued);
+        var byKey = tls.ToDictionary(s => $"{s.Namespace()}/{s.Name()}", StringComparer.Ordinal);
+        var found = new List<V1Secret>();
+        var missing = new List<JsonObject>();
+        foreach (var certificate in mine)
+        {
+            var ns = Str(certificate, "metadata", "namespace")!;
+            var secretName = Str(certificate, "spec", "secretName") ?? "";
+            var secret = byKey.GetValueOrDefault($"{ns}/{secretName}") ?? await ReadSecretAsync(ns, secretName, cancellationToken);
+            if (secret is null)
+                missing.Add(certificate);
+            else if (!found.Any(f => f.Namespace() == ns && f.Name() == secretName))
+                found.Add(secret);
+        }
+
+        var ordered = found.OrderBy(s => s.Namespace(), StringComparer.Ordinal).ThenBy(s => s.Name(), StringComparer.Ordinal).ToList();
+        return (mine, new IssuedSecrets(ordered, missing));
     }
+
+    private sealed record IssuedSecrets(IReadOnlyList<V1Secret> Secrets, IReadOnlyList<JsonObject> Missing);
 
     private bool UsesThisIssuer(JsonObject certificate)
     {
         var name = Str(certificate, "spec", "issuerRef", "name");
         var kind = Str(certificate, "spec", "issuerRef", "kind") ?? "Issuer";
         var group = Str(certificate, "spec", "issuerRef", "group") ?? Group;
+        // Works for CertificateRequests too: same spec.issuerRef.
         if (name != _options.IssuerName || kind != _options.IssuerKind || (group.Length > 0 && group != Group))
             return false;
         return IsClusterIssuer || Str(certificate, "metadata", "namespace") == _options.Namespace;

@@ -35,6 +35,7 @@ public sealed class LinkerdTarget : KubernetesTarget
         new("get", "", "secrets", _options.Namespace),
         new("update", "", "secrets", _options.Namespace),
         new("list", "", "pods"),
+        new("get", "apps", "deployments", _options.Namespace),
         .. RestartScope.SelectMany(ns => new ResourcePermission[] { new("list", "apps", "deployments", ns), new("get", "apps", "deployments", ns), new("patch", "apps", "deployments", ns) }),
     ];
 
@@ -44,33 +45,65 @@ public sealed class LinkerdTarget : KubernetesTarget
     {
         var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
         var secret = await ReadSecretAsync(_options.Namespace, _options.IssuerSecret, cancellationToken);
-        var hasIssuer = Text(secret, "tls.crt") is not null && Text(secret, "tls.key") is not null;
-        var identity = await GuardAsync($"reading deployment {_options.Namespace}/linkerd-identity",
-            () => OrNullAsync(Client.AppsV1.ReadNamespacedDeploymentAsync("linkerd-identity", _options.Namespace, cancellationToken: cancellationToken)), cancellationToken);
-        return Report(
-            new PreflightCheck("version", true, identity is null
+        var identity = await ReadIdentityAsync(cancellationToken);
+        var config = LinkerdIdentityConfig.From(identity);
+        var checks = new List<PreflightCheck>
+        {
+            new("version", true, identity is null
                 ? $"deployment {_options.Namespace}/linkerd-identity not found: version unknown"
-                : $"linkerd-identity runs {ImagesOf(identity)}"),
-            new PreflightCheck("trust roots", map is not null, map is not null
+                : $"linkerd-identity runs {ImagesOf(identity)}; proxies' leaves live {config.IssuanceLifetime} ({(config.LifetimeFromArgs ? "-identity-issuance-lifetime" : "Linkerd's default, no -identity-issuance-lifetime")}): the leaf time rule needs MaxLeafTtl of at least that"),
+            new("trust roots", map is not null, map is not null
                 ? $"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} found"
                 : $"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} not found: install Linkerd with an external trust anchor (identity.externalCA) or set option trustRootsConfigMap"),
-            new PreflightCheck("issuer", hasIssuer, hasIssuer
-                ? $"secret {_options.Namespace}/{_options.IssuerSecret} holds tls.crt and tls.key"
-                : $"secret {_options.Namespace}/{_options.IssuerSecret} with tls.crt and tls.key not found: Linkerd must use the kubernetes.io/tls issuer scheme (identity.issuer.scheme=kubernetes.io/tls)"),
-            new PreflightCheck("restarts", true, _options.RestartNamespaces.Count > 0
+            SchemeCheck(identity, config, secret),
+            new("restarts", true, _options.RestartNamespaces.Count > 0
                 ? $"meshed Deployments in {string.Join(", ", _options.RestartNamespaces)} are restarted, {_options.RestartConcurrency} at a time"
-                : "no namespace opted in to restarts: meshed pods outside the control plane keep their old anchors until restarted, and the trust gate waits for them"));
+                : "no namespace opted in to restarts: meshed pods outside the control plane keep their old anchors until restarted, and the trust gate waits for them"),
+        };
+        checks.AddRange(LinkerdOwnership.Check(_options, map, secret));
+        return Report([.. checks]);
+    }
+
+    /// <summary>The issuer Secret must hold the keys of the scheme identity was started with (-identity-scheme).</summary>
+    private PreflightCheck SchemeCheck(V1Deployment? identity, LinkerdIdentityConfig config, V1Secret? secret)
+    {
+        var where = $"secret {_options.Namespace}/{_options.IssuerSecret}";
+        if (identity is null)
+            return new("issuer scheme", false, $"deployment {_options.Namespace}/linkerd-identity not found, so its -identity-scheme is unknown: Rotation will not guess the issuer Secret's keys");
+        if (config.Scheme is not (LinkerdIdentityConfig.LinkerdScheme or LinkerdIdentityConfig.KubernetesScheme))
+            return new("issuer scheme", false, $"linkerd-identity runs with -identity-scheme={config.Scheme ?? "(none: identity disabled)"}: Rotation supports linkerd.io/tls and kubernetes.io/tls");
+        var has = Text(secret, config.CertificateKey) is not null && Text(secret, config.KeyKey) is not null;
+        return new("issuer scheme", has, has
+            ? $"-identity-scheme={config.Scheme}: {where} holds {config.CertificateKey} and {config.KeyKey}"
+            : $"-identity-scheme={config.Scheme}, but {where} does not hold {config.CertificateKey} and {config.KeyKey}: identity would not start with it; fix the Secret or the scheme first");
+    }
+
+    private Task<V1Deployment?> ReadIdentityAsync(CancellationToken cancellationToken) =>
+        GuardAsync($"reading deployment {_options.Namespace}/linkerd-identity",
+            () => OrNullAsync(Client.AppsV1.ReadNamespacedDeploymentAsync("linkerd-identity", _options.Namespace, cancellationToken: cancellationToken)), cancellationToken);
+
+    private async Task<LinkerdIdentityConfig> IdentityConfigAsync(CancellationToken cancellationToken)
+    {
+        var config = LinkerdIdentityConfig.From(await ReadIdentityAsync(cancellationToken));
+        return config.Scheme is null
+            ? throw new TargetUnavailableException(Name, $"cluster '{Cluster}': deployment {_options.Namespace}/linkerd-identity has no -identity-scheme, so the issuer Secret's keys are unknown")
+            : config;
     }
 
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
+        var config = await IdentityConfigAsync(cancellationToken);
         var changed = await WriteBundleAsync(bundle, context, cancellationToken);
-        await WriteSecretAsync(_options.Namespace, _options.IssuerSecret, current =>
+        if (config.TrustAnchorsKey is { } anchorsKey)
         {
-            if (current is null || PemText.SameSet(Text(current, "ca.crt"), bundle))
-                return null;
-            return WithData(current, context, new Dictionary<string, string> { ["ca.crt"] = bundle.ToPem() });
-        }, cancellationToken);
+            await WriteSecretAsync(_options.Namespace, _options.IssuerSecret, current =>
+            {
+                if (current is null || PemText.SameSet(Text(current, anchorsKey), bundle))
+                    return null;
+                return WithData(current, config, context, new Dictionary<string, string> { [anchorsKey] = bundle.ToPem() });
+            }, cancellationToken);
+        }
+
         await RestartIfNeededAsync(bundle, changed, context, cancellationToken);
     }
 
@@ -79,22 +112,26 @@ public sealed class LinkerdTarget : KubernetesTarget
         // Proxies present leaf + issuer chain; the self-signed root stays out of tls.crt (peers hold it as an anchor).
         var chain = new List<Certificate> { issuer.Issuer.Certificate };
         chain.AddRange(issuer.ChainToRoot.Where(c => !c.Equals(issuer.Issuer.Certificate) && !c.IsSelfSigned));
+        var config = await IdentityConfigAsync(cancellationToken);
         var bundleChanged = await WriteBundleAsync(issuer.Bundle, context, cancellationToken);
         await WriteSecretAsync(_options.Namespace, _options.IssuerSecret, current =>
         {
-            if (PemText.SameCertificates(Text(current, "tls.crt"), chain) && PemText.SameSet(Text(current, "ca.crt"), issuer.Bundle))
+            if (PemText.SameCertificates(Text(current, config.CertificateKey), chain)
+                && (config.TrustAnchorsKey is null || PemText.SameSet(Text(current, config.TrustAnchorsKey), issuer.Bundle)))
                 return null;
             var secret = current ?? new V1Secret
             {
                 Metadata = new V1ObjectMeta { Name = _options.IssuerSecret, NamespaceProperty = _options.Namespace },
-                Type = "kubernetes.io/tls",
+                Type = config.IsLinkerdScheme ? "Opaque" : "kubernetes.io/tls",
             };
-            return WithData(secret, context, new Dictionary<string, string>
+            var data = new Dictionary<string, string>
             {
-                ["tls.crt"] = Pem.WriteCertificates(chain),
-                ["tls.key"] = issuer.Issuer.Key.ToPkcs8Pem(),
-                ["ca.crt"] = issuer.Bundle.ToPem(),
-            });
+                [config.CertificateKey] = Pem.WriteCertificates(chain),
+                [config.KeyKey] = issuer.Issuer.Key.ToPkcs8Pem(),
+            };
+            if (config.TrustAnchorsKey is { } anchorsKey)
+                data[anchorsKey] = issuer.Bundle.ToPem();
+            return WithData(secret, config, context, data);
         }, cancellationToken);
 
         // Normally the bundle is unchanged here; when it is not (an abort before the trust gate passed), proxies need the same restarts.
@@ -105,7 +142,7 @@ public sealed class LinkerdTarget : KubernetesTarget
     {
         var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
         var stores = new List<TrustStoreObservation> { Observe($"configmap {_options.Namespace}/{_options.TrustRootsConfigMap}", Text(map, BundleKey)) };
-        stores.AddRange(await ObserveProxiesAsync(cancellationToken));
+        stores.AddRange(await ObserveProxiesAsync(map, cancellationToken));
         return new TrustReport(Name, stores);
     }
 
@@ -117,15 +154,16 @@ public sealed class LinkerdTarget : KubernetesTarget
     {
         var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
         var secret = await ReadSecretAsync(_options.Namespace, _options.IssuerSecret, cancellationToken);
+        var config = await IdentityConfigAsync(cancellationToken);
         var where = $"secret {_options.Namespace}/{_options.IssuerSecret}";
         var trust = new List<HeldRoots> { Held($"configmap {_options.Namespace}/{_options.TrustRootsConfigMap} {BundleKey}", Text(map, BundleKey)) };
-        // ca.crt beside the issuer is optional in Linkerd's issuer secret; Rotation writes it when the secret exists.
-        if (Text(secret, "ca.crt") is { } caCrt)
-            trust.Add(Held($"{where} ca.crt", caCrt));
-        return new TargetContent(Name, trust, HeldIssuerOf($"{where} tls.crt", Text(secret, "tls.crt"), null, Text(secret, "tls.key")));
+        // ca.crt beside the issuer exists only in the kubernetes.io/tls scheme, and is optional there; Rotation writes it when the secret exists.
+        if (config.TrustAnchorsKey is { } anchorsKey && Text(secret, anchorsKey) is { } caCrt)
+            trust.Add(Held($"{where} {anchorsKey}", caCrt));
+        return new TargetContent(Name, trust, HeldIssuerOf($"{where} {config.CertificateKey}", Text(secret, config.CertificateKey), null, Text(secret, config.KeyKey)));
     }
 
-    private async Task<IReadOnlyList<TrustStoreObservation>> ObserveProxiesAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TrustStoreObservation>> ObserveProxiesAsync(V1ConfigMap? trustRoots, CancellationToken cancellationToken)
     {
         var pods = await GuardAsync("listing meshed pods", () => Paged.ListAllAsync(async token =>
         {
@@ -135,20 +173,24 @@ public sealed class LinkerdTarget : KubernetesTarget
         return pods
             .Where(p => p.Status?.Phase is not ("Succeeded" or "Failed"))
             .OrderBy(p => p.Namespace(), StringComparer.Ordinal).ThenBy(p => p.Name(), StringComparer.Ordinal)
-            .Select(ObservePod)
+            .Select(p => ObservePod(p, trustRoots))
             .ToList();
     }
 
-    private TrustStoreObservation ObservePod(V1Pod pod)
+    private TrustStoreObservation ObservePod(V1Pod pod, V1ConfigMap? trustRoots)
     {
         var location = $"pod {pod.Namespace()}/{pod.Name()}";
         // Native sidecars (Linkerd 2.15+) put the proxy among the init containers.
         var proxy = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).FirstOrDefault(c => c.Name == ProxyContainer);
         var env = proxy?.Env?.FirstOrDefault(e => e.Name == TrustAnchorsEnv);
+        if (env?.ValueFrom?.ConfigMapKeyRef is { } reference && reference.Name == _options.TrustRootsConfigMap && pod.Namespace() == _options.Namespace)
+            return LinkerdControlPlaneProxy.Observe(this, pod, location, trustRoots, reference.Key ?? BundleKey);
         if (env?.Value is null)
             return new TrustStoreObservation($"{location} (no {TrustAnchorsEnv} value on {ProxyContainer})", []);
         return Observe(location, env.Value);
     }
+
+    internal TrustStoreObservation ObserveText(string location, string? pem) => Observe(location, pem);
 
     /// <summary>
     /// Restarts when the anchors changed now, or when some proxy still runs with other anchors (a re-run after a crash
@@ -164,7 +206,8 @@ public sealed class LinkerdTarget : KubernetesTarget
     private async Task<bool> ProxiesHoldAsync(TrustBundle bundle, CancellationToken cancellationToken)
     {
         var scope = RestartScope.Select(ns => $"pod {ns}/").ToList();
-        var proxies = await ObserveProxiesAsync(cancellationToken);
+        var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
+        var proxies = await ObserveProxiesAsync(map, cancellationToken);
         return proxies
             .Where(p => scope.Any(prefix => p.Location.StartsWith(prefix, StringComparison.Ordinal)))
             .All(p => p.Sha256Fingerprints.ToHashSet().SetEquals(bundle.Fingerprints));
@@ -178,13 +221,14 @@ public sealed class LinkerdTarget : KubernetesTarget
             var map = current ?? new V1ConfigMap { Metadata = new V1ObjectMeta { Name = _options.TrustRootsConfigMap, NamespaceProperty = _options.Namespace } };
             map.Metadata ??= new V1ObjectMeta();
             ManagedMetadata.Stamp(map.Metadata, context, PemText.Summary("roots", Text(current, BundleKey)));
+            map.Metadata.Annotations[LinkerdControlPlaneProxy.WrittenAtAnnotation] = Connection.TimeProvider.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             map.Data ??= new Dictionary<string, string>();
             map.Data[BundleKey] = bundle.ToPem();
             return map;
         }, cancellationToken);
 
-    private static V1Secret WithData(V1Secret secret, RotationWriteContext context, Dictionary<string, string> data) =>
-        StampSecret(secret, context, IssuerSummary(secret, "tls.crt", "ca.crt"), data);
+    private static V1Secret WithData(V1Secret secret, LinkerdIdentityConfig config, RotationWriteContext context, Dictionary<string, string> data) =>
+        StampSecret(secret, context, IssuerSummary(secret, config.CertificateKey, config.TrustAnchorsKey ?? "ca.crt"), data);
 
     /// <summary>The control plane first (its identity controller and injector must serve the new anchors), then opted-in namespaces.</summary>
     private async Task RestartMeshAsync(RotationWriteContext context, CancellationToken cancellationToken)

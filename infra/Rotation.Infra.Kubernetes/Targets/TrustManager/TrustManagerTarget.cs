@@ -37,7 +37,12 @@ public sealed class TrustManagerTarget : KubernetesTarget
         new("update", "", SourceIsSecret ? "secrets" : "configmaps", _options.TrustNamespace),
         new("create", "", SourceIsSecret ? "secrets" : "configmaps", _options.TrustNamespace),
         new("list", "", "configmaps"),
+        new("list", "", "secrets"),
+        new("get", ClusterBundleGroup, "clusterbundles"),
     ];
+
+    public const string ClusterBundleGroup = "trust-manager.io";
+    public const string BundleLabel = "trust.cert-manager.io/bundle";
 
     public override async Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default)
     {
@@ -47,14 +52,21 @@ public sealed class TrustManagerTarget : KubernetesTarget
         var reads = Array(bundle, "spec", "sources").OfType<JsonObject>().Any(source =>
             Str(source, SourceIsSecret ? "secret" : "configMap", "name") == _options.SourceName
             && Str(source, SourceIsSecret ? "secret" : "configMap", "key") == _options.SourceKey);
-        var targetKey = Str(bundle, "spec", "target", "configMap", "key");
+        var targetKey = Str(bundle, "spec", "target", "configMap", "key") ?? Str(bundle, "spec", "target", "secret", "key");
+        var clusterBundle = await GuardAsync($"reading ClusterBundle {_options.Bundle}", () => OrNullAsync(
+            Client.CustomObjects.GetClusterCustomObjectAsync<JsonObject>(ClusterBundleGroup, "v1alpha2", "clusterbundles", _options.Bundle, cancellationToken)), cancellationToken);
         return Report(
             new PreflightCheck("source", reads, reads
                 ? $"Bundle {_options.Bundle} reads {SourceLabel} key {_options.SourceKey}"
                 : $"Bundle {_options.Bundle} does not read {SourceLabel} key {_options.SourceKey}: add it to spec.sources, or fix the target options sourceKind/sourceName/sourceKey"),
             new PreflightCheck("target", targetKey is not null, targetKey is not null
-                ? $"Bundle {_options.Bundle} writes ConfigMaps with key {targetKey}"
-                : $"Bundle {_options.Bundle} has no spec.target.configMap: Rotation reads the trust evidence from the target ConfigMaps"));
+                ? $"Bundle {_options.Bundle} writes targets with key {targetKey}"
+                : $"Bundle {_options.Bundle} has no spec.target.configMap or spec.target.secret: Rotation reads the trust evidence from the targets"),
+            // trust-manager v0.17+ also serves ClusterBundle (trust-manager.io/v1alpha2, pkg/apis/trustmanager/v1alpha2,
+            // trust-manager fc1b53dd), labelling its targets trust-manager.io/bundle. This target reads Bundles only.
+            new PreflightCheck("ClusterBundle", clusterBundle is null, clusterBundle is null
+                ? $"no ClusterBundle {_options.Bundle} (trust-manager.io/v1alpha2) beside the Bundle"
+                : $"a ClusterBundle {_options.Bundle} (trust-manager.io/v1alpha2) exists: this target rotates trust.cert-manager.io/v1alpha1 Bundles only and would not see what the ClusterBundle writes; rotate through a Bundle, or remove the ClusterBundle"));
     }
 
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
@@ -99,30 +111,52 @@ public sealed class TrustManagerTarget : KubernetesTarget
         var source = SourceIsSecret
             ? Text(await ReadSecretAsync(_options.TrustNamespace, _options.SourceName, cancellationToken), _options.SourceKey)
             : Text(await ReadConfigMapAsync(_options.TrustNamespace, _options.SourceName, cancellationToken), _options.SourceKey);
-        var stores = new List<TrustStoreObservation> { Observe($"{SourceLabel} {_options.SourceKey}", source) };
+        // A target's content is not a consumer that loaded it: kubelet syncs mounted ConfigMaps with a delay, subPath
+        // mounts and environment variables never update, and applications must reload. Use endpoint evidence for
+        // consumers that matter.
+        var stores = new List<TrustStoreObservation> { Observe($"{SourceLabel} {_options.SourceKey} (source; targets below show content, not that their consumers reloaded it)", source) };
         if (bundle is null)
         {
             stores.Add(new TrustStoreObservation($"Bundle {_options.Bundle} (not found)", []));
             return new TrustReport(Name, stores);
         }
 
-        // Until trust-manager has synced the current generation, its ConfigMaps may hold an older set: the Bundle
-        // itself is reported as a store that holds nothing, so the gate names it and waits.
+        // Synced carries the Bundle's generation, which an edit of a source does not change (pkg/bundle/bundle.go,
+        // trust-manager fc1b53dd): True proves nothing about the current source. Only Synced=False is used, as a
+        // store holding nothing that names the failure (targets after the failed one keep their old content).
         var synced = Condition(bundle, "Synced");
-        var generation = Long(bundle, "metadata", "generation");
-        var observed = Long(synced, "observedGeneration");
-        if (Str(synced, "status") != "True" || (generation is not null && observed != generation))
-            stores.Add(new TrustStoreObservation($"Bundle {_options.Bundle} (not synced: {Str(synced, "reason") ?? "no Synced condition"}, observedGeneration {observed?.ToString() ?? "none"} of {generation})", []));
+        if (Str(synced, "status") == "False")
+            stores.Add(new TrustStoreObservation($"Bundle {_options.Bundle} (Synced=False: {Str(synced, "reason")}: {Str(synced, "message")})", []));
 
-        var key = Str(bundle, "spec", "target", "configMap", "key") ?? "ca-bundle.crt";
-        var maps = await GuardAsync($"listing configmaps {_options.Bundle}", () => Paged.ListAllAsync(async token =>
+        // The evidence is the targets' content, found by trust-manager's label (pkg/apis/trust/v1alpha1 BundleLabelKey),
+        // not by name: an unrelated ConfigMap with the Bundle's name is not a target.
+        var selector = $"{BundleLabel}={_options.Bundle}";
+        if (Str(bundle, "spec", "target", "configMap", "key") is { } mapKey)
         {
-            var page = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(fieldSelector: $"metadata.name={_options.Bundle}", limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
-            return ((IEnumerable<V1ConfigMap>)page.Items, page.Metadata?.ContinueProperty);
-        }), cancellationToken);
-        stores.AddRange(maps
-            .OrderBy(m => m.Namespace(), StringComparer.Ordinal)
-            .Select(m => Observe($"configmap {m.Namespace()}/{m.Name()}", Text(m, key))));
+            var maps = await GuardAsync($"listing configmaps of Bundle {_options.Bundle}", () => Paged.ListAllAsync(async token =>
+            {
+                var page = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: selector, limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+                return ((IEnumerable<V1ConfigMap>)page.Items, page.Metadata?.ContinueProperty);
+            }), cancellationToken);
+            stores.AddRange(maps
+                .Where(m => m.Name() == _options.Bundle)
+                .OrderBy(m => m.Namespace(), StringComparer.Ordinal)
+                .Select(m => Observe($"configmap {m.Namespace()}/{m.Name()}", Text(m, mapKey))));
+        }
+
+        if (Str(bundle, "spec", "target", "secret", "key") is { } secretKey)
+        {
+            var secrets = await GuardAsync($"listing secrets of Bundle {_options.Bundle}", () => Paged.ListAllAsync(async token =>
+            {
+                var page = await Client.CoreV1.ListSecretForAllNamespacesAsync(labelSelector: selector, limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+                return ((IEnumerable<V1Secret>)page.Items, page.Metadata?.ContinueProperty);
+            }), cancellationToken);
+            stores.AddRange(secrets
+                .Where(m => m.Name() == _options.Bundle)
+                .OrderBy(m => m.Namespace(), StringComparer.Ordinal)
+                .Select(m => Observe($"secret {m.Namespace()}/{m.Name()}", Text(m, secretKey))));
+        }
+
         return new TrustReport(Name, stores);
     }
 
