@@ -130,9 +130,10 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         var secretName = await SecretNameAsync(cancellationToken);
         var secret = await ReadSecretAsync(_options.Namespace, secretName, cancellationToken);
         var where = $"secret {_options.Namespace}/{secretName}";
-        return new TargetContent(Name,
-            [Held($"{where} ca.crt", Text(secret, "ca.crt"))],
-            HeldIssuerOf($"{where} tls.crt", Text(secret, "tls.crt"), null, Text(secret, "tls.key")));
+        // ca.crt is the root of the signing chain, not a trust store (see ApplyTrustBundleAsync): it is read as the
+        // top of the issuer's chain, so drift is judged on the issuer and adoption sees the whole chain.
+        return new TargetContent(Name, [],
+            HeldIssuerOf($"{where} tls.crt", Text(secret, "tls.crt"), Text(secret, "ca.crt"), Text(secret, "tls.key")));
     }
 
     /// <summary>
