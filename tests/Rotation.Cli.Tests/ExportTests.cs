@@ -73,7 +73,7 @@ public sealed class ExportTests : IDisposable
         var issued = Certificate.FromPem(Read(leaf, "cert.pem"));
         Assert.Equal([$"spiffe://{Domain}/ns/default/sa/web"], issued.UriNames);
         Assert.Equal(["web.default.svc", "web"], issued.DnsNames);
-        Assert.Equal(TimeSpan.FromHours(2), issued.Lifetime);
+        Assert.Equal(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(5), issued.Lifetime); // --ttl 2h from now, backdated 5 min
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(leaf, "key.pem")));
         Assert.True(PrivateKey.FromPem(Read(leaf, "key.pem")).Matches(issued));
         Assert.Equal(issued, Pem.ReadCertificates(Read(leaf, "chain.pem"))[0]);

@@ -35,7 +35,7 @@ public sealed class ProcessTests : IDisposable
         Assert.StartsWith("valid: CN=web.default.svc", verify.StdOut);
 
         var expired = await _rotation.RunAsync("verify", "--chain", Path.Combine(leaf, "chain.pem"), "--bundle", Path.Combine(leaf, "bundle.pem"), "--at", "2099-01-01");
-        Assert.Equal(1, expired.ExitCode);
+        Assert.Equal(4, expired.ExitCode);
         Assert.StartsWith("error: chain is not valid (Expired)", Assert.Single(expired.ErrorLines));
 
         var scan = await _rotation.RunAsync("scan", "--at", "2099-01-01", "--json");

@@ -51,7 +51,7 @@ public sealed class VerifyTests : IDisposable
         var asClient = await _cli.RunRawAsync("verify", "--chain", chain, "--bundle", bundle, "--purpose", "client");
 
         Assert.Equal(0, asServer.ExitCode);
-        Assert.Equal(1, asClient.ExitCode);
+        Assert.Equal(4, asClient.ExitCode);
         Assert.StartsWith("error: chain is not valid (ExtendedKeyUsageMissing)", Assert.Single(asClient.ErrorLines));
     }
 
@@ -62,7 +62,7 @@ public sealed class VerifyTests : IDisposable
 
         var result = await _cli.RunRawAsync("verify", "--chain", chain, "--bundle", WriteBundle(_pki.Root.Certificate), "--at", "2026-06-03T00:00:00Z");
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(4, result.ExitCode);
         Assert.StartsWith("error: chain is not valid (Expired)", Assert.Single(result.ErrorLines));
     }
 
@@ -73,7 +73,7 @@ public sealed class VerifyTests : IDisposable
 
         var result = await _cli.RunRawAsync("verify", "--chain", WriteChain(_pki.Leaf().Certificate, _pki.Intermediate.Certificate), "--bundle", WriteBundle(other.Root.Certificate));
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(4, result.ExitCode);
         Assert.StartsWith("error: chain is not valid (UnknownAuthority)", Assert.Single(result.ErrorLines));
     }
 

@@ -24,6 +24,8 @@ public sealed class TestCertificateBuilder
     private KeyPurposeID[]? _extendedKeyUsages;
     private string[] _dnsNames = [];
     private bool _keyIdentifiers = true;
+    private bool _basicConstraintsCritical = true;
+    private bool _authorityKeyId = true;
     private CertificateWithKey? _issuer;
     private PrivateKey? _key;
 
@@ -58,6 +60,20 @@ public sealed class TestCertificateBuilder
         _keyUsage = KeyUsage.DigitalSignature;
         _extendedKeyUsages = extendedKeyUsages.Length == 0 ? null : extendedKeyUsages;
         _dnsNames = ["localhost"];
+        return this;
+    }
+
+    /// <summary>Marks basicConstraints non-critical, as Istio's legacy sample CAs do.</summary>
+    public TestCertificateBuilder BasicConstraintsNotCritical()
+    {
+        _basicConstraintsCritical = false;
+        return this;
+    }
+
+    /// <summary>Keeps the subjectKeyIdentifier but omits the authorityKeyIdentifier.</summary>
+    public TestCertificateBuilder WithoutAuthorityKeyId()
+    {
+        _authorityKeyId = false;
         return this;
     }
 
@@ -97,7 +113,7 @@ public sealed class TestCertificateBuilder
         generator.SetPublicKey(publicKey);
         if (_isCa is { } isCa)
         {
-            generator.AddExtension(X509Extensions.BasicConstraints, true,
+            generator.AddExtension(X509Extensions.BasicConstraints, _basicConstraintsCritical,
                 isCa && _pathLength is { } pathLength ? new BasicConstraints(pathLength) : new BasicConstraints(isCa));
         }
 
@@ -122,7 +138,10 @@ public sealed class TestCertificateBuilder
             var ski = X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey);
             generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, ski);
             var issuerSki = _issuer is null ? ski.GetKeyIdentifier() : Convert.FromHexString(_issuer.Certificate.SubjectKeyId!);
-            generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(issuerSki));
+            if (_authorityKeyId)
+            {
+                generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(issuerSki));
+            }
         }
 
         var signingKey = _issuer is null ? privateKey : PrivateKeyFactory.CreateKey(_issuer.Key.ExportPkcs8Der());

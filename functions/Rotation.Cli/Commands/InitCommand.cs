@@ -15,9 +15,10 @@ internal static class InitCommand
         var key = CliOptions.Key();
         var rootValidity = CliOptions.Duration("--root-validity", "Validity of the root CA", "10y");
         var intermediateValidity = CliOptions.Duration("--intermediate-validity", "Validity of the intermediate CA", "1y");
+        var backdate = CliOptions.Duration("--backdate", "How long before now the CAs start to be valid, for peers whose clock runs behind", "5m");
         var command = new Command("init", "Create a trust domain: a root CA and an intermediate CA that issues")
         {
-            domain, key, rootValidity.Option, intermediateValidity.Option,
+            domain, key, rootValidity.Option, intermediateValidity.Option, backdate.Option,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -28,12 +29,18 @@ internal static class InitCommand
                 algorithm,
                 rootValidity.ValueOf(parseResult),
                 intermediateValidity.ValueOf(parseResult),
+                backdate.ValueOf(parseResult),
                 cancellationToken);
 
             var rows = await services.Authorities.InventoryAsync(inventory.Domain, cancellationToken: cancellationToken);
             var console = Consoles.For(context);
             console.MarkupLineInterpolated($"Created trust domain [bold]{inventory.Domain}[/] ({algorithm.ToName()}) in {services.Home}");
             InventoryTable.Render(console, rows);
+            foreach (var warning in Rotation.Core.Authorities.InitChecks.Warnings(rootValidity.ValueOf(parseResult), intermediateValidity.ValueOf(parseResult)))
+            {
+                context.Error.WriteLine($"warning: {warning}");
+            }
+
             return ExitCodes.Ok;
         });
         return command;

@@ -25,7 +25,8 @@ internal static class IssueLeafCommand
         };
         var ttl = CliOptions.Duration("--ttl", "Validity of the leaf", "24h");
         var output = CliOptions.RequiredPath("--out", "Directory for cert.pem, key.pem (0600), chain.pem and bundle.pem", "DIR");
-        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output };
+        var backdate = CliOptions.Duration("--backdate", "How long before now the leaf starts to be valid, for peers whose clock runs behind", "5m");
+        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output, backdate.Option };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -35,6 +36,7 @@ internal static class IssueLeafCommand
                 parseResult.GetValue(dns) ?? [],
                 ttl.ValueOf(parseResult),
                 parseResult.GetValue(output)!,
+                backdate.ValueOf(parseResult),
                 cancellationToken);
             Consoles.For(context).MarkupLineInterpolated($"Wrote {files.Cert}, {files.Key} (mode 0600), {files.Chain}, {files.Bundle}");
             return ExitCodes.Ok;

@@ -6,7 +6,7 @@ using Rotation.Core.Pki;
 
 namespace Rotation.Cli.Commands;
 
-/// <summary>rotation verify: does this chain verify against this bundle, at this time, for this TLS role? Exit 0 or 1.</summary>
+/// <summary>rotation verify: does this chain verify against this bundle, at this time, for this TLS role? Exit 0, 4 (not valid) or 1 (unreadable input).</summary>
 internal static class VerifyCommand
 {
     public static Command Create(CliContext context)
@@ -20,7 +20,18 @@ internal static class VerifyCommand
             HelpName = "PURPOSE",
             CustomParser = ParsePurpose,
         };
-        var command = new Command("verify", "Verify a certificate chain against a trust bundle") { chain, bundle, at, purpose };
+        var partialChain = new Option<bool>("--partial-chain")
+        {
+            Description = "Accept any certificate of the bundle as an anchor, not only a self-signed root (openssl -partial_chain)",
+        };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Also apply the RFC 5280 checks of openssl verify -x509_strict",
+        };
+        var command = new Command("verify", "Verify a certificate chain against a trust bundle (exit 0 valid, 4 not valid, 1 unreadable input)")
+        {
+            chain, bundle, at, purpose, partialChain, strict,
+        };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var result = await VerifyService.VerifyFilesAsync(
@@ -28,11 +39,13 @@ internal static class VerifyCommand
                 parseResult.GetValue(bundle)!,
                 parseResult.GetValue(at) ?? context.Time.GetUtcNow(),
                 parseResult.GetValue(purpose) ?? TlsPurpose.Any,
+                (parseResult.GetValue(partialChain) ? ChainVerifyFlags.PartialChain : ChainVerifyFlags.None)
+                | (parseResult.GetValue(strict) ? ChainVerifyFlags.X509Strict : ChainVerifyFlags.None),
                 cancellationToken);
             if (!result.IsValid)
             {
                 context.Error.WriteLine($"error: chain is not valid ({result.Status}): {result.Reason.ReplaceLineEndings(" ")}");
-                return ExitCodes.Error;
+                return ExitCodes.ChainInvalid;
             }
 
             context.Output.WriteLine($"valid: {result.Chain[0].Subject} chains to {result.TrustAnchor!.Subject} (sha256 {result.TrustAnchor.Sha256})");

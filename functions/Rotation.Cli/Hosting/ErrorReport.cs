@@ -24,6 +24,7 @@ public static class ErrorReport
     private static (int Code, string Message) Classify(Exception exception) => exception switch
     {
         UnsafeStepException unsafeStep => (ExitCodes.Unsafe, unsafeStep.Message),
+        ApprovalRefusedException refused => (ExitCodes.Unsafe, refused.Message),
         UsageException usage => (ExitCodes.Usage, usage.Message),
         DomainException or PkiException or TargetUnavailableException => (ExitCodes.Error, exception.Message),
         IOException or UnauthorizedAccessException => (ExitCodes.Error, exception.Message),

@@ -5,7 +5,7 @@ public static class ExitCodes
 {
     public const int Ok = 0;
 
-    /// <summary>The command failed, or (verify) the chain is not valid.</summary>
+    /// <summary>The command failed: bad input, unknown domain, wrong passphrase, I/O error.</summary>
     public const int Error = 1;
 
     /// <summary>The command line itself is wrong: unknown command or option, missing or malformed value.</summary>
@@ -13,4 +13,7 @@ public static class ExitCodes
 
     /// <summary>Refused because the step would break a handshake somewhere (UnsafeStepException).</summary>
     public const int Unsafe = 3;
+
+    /// <summary>verify: the input was read and the chain is not valid (a verdict, not a failure to run).</summary>
+    public const int ChainInvalid = 4;
 }

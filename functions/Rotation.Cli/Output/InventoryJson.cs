@@ -23,7 +23,8 @@ public static class InventoryJson
         ExpiryEvents.StateName(row.ExpiryState),
         row.RotationDue,
         row.Sha256,
-        row.KeyAlgorithm);
+        row.KeyAlgorithm,
+        row.StrictDeviations.Select(d => new Deviation(d.Code, d.OpensslError, d.Text)).ToList());
 
     private sealed record Item(
         string Domain,
@@ -39,5 +40,8 @@ public static class InventoryJson
         string ExpiryState,
         bool RotationDue,
         string Sha256,
-        string KeyAlgorithm);
+        string KeyAlgorithm,
+        IReadOnlyList<Deviation> StrictDeviations);
+
+    private sealed record Deviation(string Code, int OpensslError, string Text);
 }

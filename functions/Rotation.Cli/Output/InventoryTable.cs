@@ -34,5 +34,12 @@ public static class InventoryTable
         }
 
         console.Write(table);
+        foreach (var row in rows)
+        {
+            foreach (var deviation in row.StrictDeviations)
+            {
+                console.MarkupLineInterpolated($"[yellow]warning[/]: {row.Domain} {row.Id}: {deviation.Text}; openssl verify -x509_strict refuses it (error {deviation.OpensslError})");
+            }
+        }
     }
 }

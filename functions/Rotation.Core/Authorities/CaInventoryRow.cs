@@ -1,5 +1,6 @@
 using Rotation.Core.Domain;
 using Rotation.Core.Expiry;
+using Rotation.Core.Pki;
 
 namespace Rotation.Core.Authorities;
 
@@ -18,4 +19,5 @@ public sealed record CaInventoryRow(
     ExpiryState ExpiryState,
     bool RotationDue,
     string Sha256,
-    string KeyAlgorithm);
+    string KeyAlgorithm,
+    IReadOnlyList<StrictDeviation> StrictDeviations);

@@ -46,5 +46,8 @@ public sealed partial class CaService
         assessment.State,
         assessment.RotationDue,
         authority.Sha256,
-        authority.KeyAlgorithm.ToName());
+        authority.KeyAlgorithm.ToName(),
+        // The same RFC 5280 checks as `rotation verify --strict` (openssl -x509_strict), so an adopted or hand-made CA
+        // that a strict peer would refuse is visible before any rotation depends on it.
+        StrictChecks.OfAuthority(authority.Certificate));
 }

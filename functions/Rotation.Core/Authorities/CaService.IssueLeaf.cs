@@ -17,6 +17,7 @@ public sealed partial class CaService
         IReadOnlyList<string> dnsNames,
         TimeSpan ttl,
         string outputDirectory,
+        TimeSpan? backdate = null,
         CancellationToken cancellationToken = default)
     {
         var trustDomain = await DomainSelection.ResolveAsync(_store, domain, cancellationToken);
@@ -39,10 +40,13 @@ public sealed partial class CaService
             throw new DomainException($"a leaf valid for {ttl} would outlive the issuing intermediate '{intermediate.Id}' (expires {intermediate.NotAfter:u}): use a shorter --ttl or rotate the intermediate");
         }
 
+        // Backdated like the CAs, but never before the issuer itself is valid.
+        var notBefore = now - Backdating.Validate(backdate);
+        notBefore = notBefore < intermediate.NotBefore ? intermediate.NotBefore : notBefore;
         var issuerKey = await _vault.LoadAsync(intermediate.Key, cancellationToken);
         var leafKey = PrivateKey.Generate(trustDomain.KeyAlgorithm);
         var leaf = CertificateFactory.IssueLeaf(
-            new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={trustDomain.Name}", now, now + ttl, dnsNames, [spiffeId]),
+            new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={trustDomain.Name}", notBefore, now + ttl, dnsNames, [spiffeId]),
             leafKey,
             CertificateWithKey.Create(intermediate.Certificate, issuerKey));
 

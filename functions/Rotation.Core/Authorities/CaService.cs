@@ -31,11 +31,14 @@ public sealed partial class CaService
         KeyAlgorithm algorithm,
         TimeSpan rootValidity,
         TimeSpan intermediateValidity,
+        TimeSpan? backdate = null,
         CancellationToken cancellationToken = default)
     {
         TrustDomainNames.Validate(domain);
         var now = TruncateToSeconds(_time.GetUtcNow());
         ValidateValidity(now, rootValidity, intermediateValidity);
+        InitChecks.RefuseCertainlyWrong(rootValidity, intermediateValidity);
+        var notBefore = now - Backdating.Validate(backdate);
 
         if (await _store.FindDomainAsync(domain, cancellationToken) is not null)
         {
@@ -46,13 +49,13 @@ public sealed partial class CaService
 
         var rootKey = PrivateKey.Generate(algorithm);
         var rootCertificate = CertificateFactory.CreateRoot(
-            new RootCaRequest($"CN={domain} Root CA {now:yyyy-MM-dd},O={domain}", now, now + rootValidity),
+            new RootCaRequest($"CN={domain} Root CA {now:yyyy-MM-dd},O={domain}", notBefore, now + rootValidity),
             rootKey);
         var root = await KeepAsync(domain, CaRole.Root, rootCertificate, rootKey, parentId: null, cancellationToken);
 
         var intermediateKey = PrivateKey.Generate(algorithm);
         var intermediateCertificate = CertificateFactory.CreateIntermediate(
-            new IntermediateCaRequest($"CN={domain} Intermediate CA {now:yyyy-MM-dd},O={domain}", now, now + intermediateValidity, PathLength: 0),
+            new IntermediateCaRequest($"CN={domain} Intermediate CA {now:yyyy-MM-dd},O={domain}", notBefore, now + intermediateValidity, PathLength: 0),
             intermediateKey,
             new CertificateWithKey(rootCertificate, rootKey));
         var intermediate = await KeepAsync(domain, CaRole.Intermediate, intermediateCertificate, intermediateKey, root.Id, cancellationToken);

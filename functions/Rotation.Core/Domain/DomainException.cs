@@ -13,6 +13,12 @@ public sealed class UnsafeStepException : DomainException
     public UnsafeStepException(string message) : base(message) { }
 }
 
+/// <summary>An approval for a phase that is not waiting for one (no approval required, or an abort is unwinding). Exit code 3.</summary>
+public sealed class ApprovalRefusedException : DomainException
+{
+    public ApprovalRefusedException(string message) : base(message) { }
+}
+
 /// <summary>Someone else changed the record first (optimistic concurrency). Re-read and retry.</summary>
 public sealed class ConcurrencyConflictException : DomainException
 {

@@ -10,6 +10,7 @@ public static class EventTypes
     public const string PhaseStarted = "Rotation.PhaseStarted";
     public const string PhaseCompleted = "Rotation.PhaseCompleted";
     public const string ApprovalRequired = "Rotation.ApprovalRequired";
+    public const string PhaseApproved = "Rotation.PhaseApproved";
     public const string GateBlocked = "Rotation.GateBlocked";
     public const string RotationCompleted = "Rotation.RotationCompleted";
     public const string RotationFailed = "Rotation.RotationFailed";

@@ -3,8 +3,9 @@ namespace Rotation.Core.Pki;
 /// <summary>Builds and verifies a path from a leaf, through untrusted intermediates, to an anchor of a bundle.</summary>
 /// <remarks>
 /// The rules follow `openssl verify -CAfile bundle -untrusted chain`, which is what meshes built on OpenSSL/BoringSSL
-/// enforce: valid from notBefore up to (not including) notAfter; an anchor in the bundle is trusted as-is (its own
-/// signature is not checked, and it need not be self-signed) but its validity still counts;
+/// enforce: valid from notBefore up to (not including) notAfter; a path ends at a self-signed root of the bundle (its own
+/// signature is not checked again) whose validity still counts — a leaf or intermediate in the bundle is an anchor only
+/// with <see cref="ChainVerifyFlags.PartialChain"/> (openssl -partial_chain);
 /// a certificate without an extendedKeyUsage extension is fit for any purpose; a missing keyUsage does not restrict.
 /// </remarks>
 public static partial class ChainVerifier
@@ -16,10 +17,11 @@ public static partial class ChainVerifier
         IEnumerable<Certificate> untrustedIntermediates,
         TrustBundle bundle,
         DateTimeOffset at,
-        TlsPurpose purpose = TlsPurpose.Any)
+        TlsPurpose purpose = TlsPurpose.Any,
+        ChainVerifyFlags flags = ChainVerifyFlags.None)
     {
         var untrusted = untrustedIntermediates.DistinctBy(c => c.Sha256).ToList();
-        var path = PathBuilder.Build(leaf, untrusted, bundle, at, MaxDepth);
+        var path = PathBuilder.Build(leaf, untrusted, bundle, at, MaxDepth, flags.HasFlag(ChainVerifyFlags.PartialChain));
         if (path.Failure is { } failure)
         {
             return new ChainVerificationResult(failure.Status, failure.Reason, path.Chain);
@@ -29,6 +31,7 @@ public static partial class ChainVerifier
         return CheckValidity(chain, at)
             ?? CheckIssuers(chain)
             ?? CheckPurpose(chain, purpose)
+            ?? (flags.HasFlag(ChainVerifyFlags.X509Strict) ? CheckStrict(chain) : null)
             ?? new ChainVerificationResult(ChainStatus.Valid, $"'{leaf.Subject}' chains to trust anchor '{chain[^1].Subject}'", chain);
     }
 
@@ -109,6 +112,19 @@ public static partial class ChainVerifier
         }
 
         return null;
+    }
+
+    private static ChainVerificationResult? CheckStrict(IReadOnlyList<Certificate> chain)
+    {
+        var deviations = StrictChecks.OfChain(chain);
+        if (deviations.Count == 0)
+        {
+            return null;
+        }
+
+        var first = deviations[0];
+        return Fail(ChainStatus.StrictViolation, $"{Role(chain, first.Index)} '{chain[first.Index].Subject}': {first.Deviation.Text} (openssl -x509_strict error {first.Deviation.OpensslError})"
+            + (deviations.Count > 1 ? $"; and {deviations.Count - 1} more" : string.Empty), chain);
     }
 
     private static bool IsSelfIssued(Certificate certificate) =>

@@ -12,17 +12,20 @@ internal static class PathBuilder
 
     public sealed record Result(IReadOnlyList<Certificate> Chain, Failure? Failure);
 
-    public static Result Build(Certificate leaf, IReadOnlyList<Certificate> untrusted, TrustBundle bundle, DateTimeOffset at, int maxDepth)
+    public static Result Build(Certificate leaf, IReadOnlyList<Certificate> untrusted, TrustBundle bundle, DateTimeOffset at, int maxDepth, bool partialChain = false)
     {
         var chain = new List<Certificate> { leaf };
-        var failure = Extend(chain, untrusted, bundle, at, maxDepth);
+        var failure = Extend(chain, untrusted, bundle, at, maxDepth, partialChain);
         return failure is null ? new Result(chain.ToList(), null) : new Result(failure.Value.Chain, failure.Value.Failure);
     }
 
-    private static (IReadOnlyList<Certificate> Chain, Failure Failure)? Extend(List<Certificate> chain, IReadOnlyList<Certificate> untrusted, TrustBundle bundle, DateTimeOffset at, int maxDepth)
+    private static (IReadOnlyList<Certificate> Chain, Failure Failure)? Extend(List<Certificate> chain, IReadOnlyList<Certificate> untrusted, TrustBundle bundle, DateTimeOffset at, int maxDepth, bool partialChain)
     {
         var current = chain[^1];
-        if (bundle.Contains(current))
+        // Like openssl without -partial_chain (x509_vfy.c check_trust): only a self-signed certificate of the bundle
+        // ends a path. A leaf or an intermediate in the bundle is just another issuer candidate; the path must still
+        // reach a self-signed root of the bundle.
+        if (bundle.Contains(current) && (partialChain || current.IsSelfSigned))
         {
             return null;
         }
@@ -39,7 +42,10 @@ internal static class PathBuilder
             .ToList();
         if (candidates.Count == 0)
         {
-            var reason = current.IsSelfSigned
+            var reason = bundle.Contains(current)
+                ? $"{Describe(chain)} '{current.Subject}' is in the trust bundle but is not a self-signed root, and its issuer '{current.Issuer}' is not there: "
+                  + "add the root to the bundle (or pass --partial-chain to trust a non-root anchor as openssl -partial_chain does)"
+                : current.IsSelfSigned
                 ? $"{Describe(chain)} '{current.Subject}' is self-signed and not in the trust bundle"
                 : $"no issuer '{current.Issuer}' of {Describe(chain)} '{current.Subject}' in the trust bundle or the supplied intermediates";
             return (chain.ToList(), new Failure(ChainStatus.UnknownAuthority, reason));
@@ -49,7 +55,7 @@ internal static class PathBuilder
         foreach (var issuer in candidates.Where(current.IsSignedBy))
         {
             chain.Add(issuer);
-            var failure = Extend(chain, untrusted, bundle, at, maxDepth);
+            var failure = Extend(chain, untrusted, bundle, at, maxDepth, partialChain);
             if (failure is null)
             {
                 return null;

@@ -74,7 +74,7 @@ public static class EngineDrill
 
     private static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyVault vault, string domain, TimeProvider time, CancellationToken cancellationToken)
     {
-        var inventory = await new CaService(store, vault, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken);
+        var inventory = await new CaService(store, vault, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken: cancellationToken);
         var root = inventory.ActiveRoot;
         var intermediate = inventory.ActiveIntermediate;
         var key = await vault.LoadAsync(intermediate.Key, cancellationToken);

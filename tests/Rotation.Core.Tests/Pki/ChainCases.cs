@@ -13,7 +13,8 @@ public sealed record ChainCase(
     DateTimeOffset At,
     TlsPurpose Purpose,
     ChainStatus Expected,
-    bool ComparableWithOpenssl = true)
+    bool ComparableWithOpenssl = true,
+    ChainVerifyFlags Flags = ChainVerifyFlags.None)
 {
     public override string ToString() => Name;
 }
@@ -100,6 +101,31 @@ public static class ChainCases
         var tampered = leaf.Der.ToArray();
         tampered[^1] ^= 0x01; // last byte of the signature value
         yield return new("leaf signature tampered", Certificate.FromDer(tampered), untrusted, pki.Bundle, Now, TlsPurpose.Any, ChainStatus.SignatureInvalid);
+
+        // Anchors: without -partial_chain openssl trusts only a self-signed root of the CAfile.
+        yield return new("leaf itself in the bundle", leaf, untrusted, TrustBundle.Of(leaf), Now, TlsPurpose.Any, ChainStatus.UnknownAuthority);
+        yield return new("leaf itself in the bundle, no intermediate", leaf, [], TrustBundle.Of(leaf), Now, TlsPurpose.Any, ChainStatus.UnknownAuthority);
+        yield return new("intermediate as the only anchor", leaf, [], TrustBundle.Of(pki.Intermediate.Certificate), Now, TlsPurpose.Any, ChainStatus.UnknownAuthority);
+        yield return new("intermediate and root in the bundle", leaf, [], TrustBundle.Of(pki.Intermediate.Certificate, pki.Root.Certificate), Now, TlsPurpose.Any, ChainStatus.Valid);
+        yield return new("intermediate as anchor with partial chain", leaf, [], TrustBundle.Of(pki.Intermediate.Certificate), Now, TlsPurpose.Any, ChainStatus.Valid, Flags: ChainVerifyFlags.PartialChain);
+        yield return new("leaf itself in the bundle with partial chain", leaf, [], TrustBundle.Of(leaf), Now, TlsPurpose.Any, ChainStatus.Valid, Flags: ChainVerifyFlags.PartialChain);
+
+        // -x509_strict (crypto/x509/x509_vfy.c check_extensions): what Rotation mints passes; each deviation fails only when strict.
+        yield return new("strict: product-shaped chain", leaf, untrusted, pki.Bundle, Now, TlsPurpose.Any, ChainStatus.Valid, Flags: ChainVerifyFlags.X509Strict);
+        var looseRoot = TestPki.Custom("CN=Loose Root").BasicConstraintsNotCritical().Valid(Now.AddDays(-1), Now.AddDays(30)).Build();
+        var underLooseRoot = TestPki.Custom("CN=under loose root").AsLeaf().IssuedBy(looseRoot).Valid(Now.AddDays(-1), Now.AddDays(1)).Build().Certificate;
+        yield return new("root basicConstraints not critical", underLooseRoot, [], TrustBundle.Of(looseRoot.Certificate), Now, TlsPurpose.Any, ChainStatus.Valid);
+        yield return new("strict: root basicConstraints not critical", underLooseRoot, [], TrustBundle.Of(looseRoot.Certificate), Now, TlsPurpose.Any, ChainStatus.StrictViolation, Flags: ChainVerifyFlags.X509Strict);
+        yield return new("strict: issuer without keyUsage extension", underNoKeyUsage.Certificate, [noKeyUsage.Certificate], pki.Bundle, Now, TlsPurpose.Any, ChainStatus.StrictViolation, Flags: ChainVerifyFlags.X509Strict);
+        var noAkiIntermediate = TestPki.Custom("CN=No AKI Intermediate").WithoutAuthorityKeyId().IssuedBy(pki.Root).Valid(Now.AddDays(-1), Now.AddDays(30)).Build();
+        var underNoAki = TestPki.Custom("CN=under no-aki").AsLeaf().IssuedBy(noAkiIntermediate).Valid(Now.AddDays(-1), Now.AddDays(1)).Build().Certificate;
+        yield return new("intermediate without AKI", underNoAki, [noAkiIntermediate.Certificate], pki.Bundle, Now, TlsPurpose.Any, ChainStatus.Valid);
+        yield return new("strict: intermediate without AKI", underNoAki, [noAkiIntermediate.Certificate], pki.Bundle, Now, TlsPurpose.Any, ChainStatus.StrictViolation, Flags: ChainVerifyFlags.X509Strict);
+        var noSkiRoot = TestPki.Custom("CN=No SKI Root").WithoutKeyIdentifiers().Valid(Now.AddDays(-1), Now.AddDays(30)).Build();
+        var underNoSki = TestPki.Custom("CN=under no-ski").AsLeaf().WithoutKeyIdentifiers().IssuedBy(noSkiRoot).Valid(Now.AddDays(-1), Now.AddDays(1)).Build().Certificate;
+        yield return new("strict: root without SKI", underNoSki, [], TrustBundle.Of(noSkiRoot.Certificate), Now, TlsPurpose.Any, ChainStatus.StrictViolation, Flags: ChainVerifyFlags.X509Strict);
+        var signingLeaf = TestPki.Custom("CN=leaf with keyCertSign").AsLeaf().KeyUsageBits(KeyUsage.DigitalSignature | KeyUsage.KeyCertSign).IssuedBy(pki.Intermediate).Valid(Now.AddHours(-1), Now.AddHours(1)).Build().Certificate;
+        yield return new("strict: keyCertSign on a leaf", signingLeaf, untrusted, pki.Bundle, Now, TlsPurpose.Any, ChainStatus.StrictViolation, Flags: ChainVerifyFlags.X509Strict);
 
         // Cross-signed intermediate: same name and key under the old and the new root; only the bundle decides which path works.
         // openssl takes the first matching untrusted certificate and does not backtrack, so it fails one ordering or the

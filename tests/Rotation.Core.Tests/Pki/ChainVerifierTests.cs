@@ -13,7 +13,7 @@ public sealed class ChainVerifierTests
     {
         var c = ChainCases.Get(name);
 
-        var result = ChainVerifier.Verify(c.Leaf, c.Untrusted, c.Bundle, c.At, c.Purpose);
+        var result = ChainVerifier.Verify(c.Leaf, c.Untrusted, c.Bundle, c.At, c.Purpose, c.Flags);
 
         Assert.True(c.Expected == result.Status, $"{name}: expected {c.Expected}, got {result.Status}: {result.Reason}");
         Assert.DoesNotContain('\n', result.Reason);
@@ -50,15 +50,31 @@ public sealed class ChainVerifierTests
     }
 
     [Fact]
-    public void Intermediate_in_the_bundle_is_an_anchor_as_is()
+    public void Intermediate_in_the_bundle_is_an_anchor_only_with_partial_chain()
     {
         var pki = TestPki.Hierarchy(ChainCases.Now);
         var leaf = pki.Leaf().Certificate;
 
-        var result = ChainVerifier.Verify(leaf, [], TrustBundle.Of(pki.Intermediate.Certificate), ChainCases.Now);
+        var strict = ChainVerifier.Verify(leaf, [], TrustBundle.Of(pki.Intermediate.Certificate), ChainCases.Now);
+        var partial = ChainVerifier.Verify(leaf, [], TrustBundle.Of(pki.Intermediate.Certificate), ChainCases.Now, flags: ChainVerifyFlags.PartialChain);
 
-        Assert.True(result.IsValid, result.Reason);
-        Assert.Equal(pki.Intermediate.Certificate, result.TrustAnchor);
+        Assert.Equal(ChainStatus.UnknownAuthority, strict.Status);
+        Assert.Contains("is in the trust bundle but is not a self-signed root", strict.Reason, StringComparison.Ordinal);
+        Assert.Contains("--partial-chain", strict.Reason, StringComparison.Ordinal);
+        Assert.True(partial.IsValid, partial.Reason);
+        Assert.Equal(pki.Intermediate.Certificate, partial.TrustAnchor);
+    }
+
+    [Fact]
+    public void A_strict_failure_names_the_certificate_and_the_openssl_error()
+    {
+        var c = ChainCases.Get("strict: root basicConstraints not critical");
+
+        var result = ChainVerifier.Verify(c.Leaf, c.Untrusted, c.Bundle, c.At, c.Purpose, c.Flags);
+
+        Assert.Equal(ChainStatus.StrictViolation, result.Status);
+        Assert.Contains("trust anchor 'CN=Loose Root': basicConstraints of a CA is not marked critical", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("openssl -x509_strict error 89", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,10 +26,20 @@ public sealed class OpenSslInteropTests : IDisposable
             args.AddRange(["-purpose", c.Purpose == TlsPurpose.Server ? "sslserver" : "sslclient"]);
         }
 
+        if (c.Flags.HasFlag(ChainVerifyFlags.PartialChain))
+        {
+            args.Add("-partial_chain");
+        }
+
+        if (c.Flags.HasFlag(ChainVerifyFlags.X509Strict))
+        {
+            args.Add("-x509_strict");
+        }
+
         args.AddRange(["-attime", c.At.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), _dir.Write("leaf.pem", c.Leaf.ToPem())]);
 
         var openssl = await OpenSsl.RunAsync(args);
-        var ours = ChainVerifier.Verify(c.Leaf, c.Untrusted, c.Bundle, c.At, c.Purpose);
+        var ours = ChainVerifier.Verify(c.Leaf, c.Untrusted, c.Bundle, c.At, c.Purpose, c.Flags);
 
         Assert.Equal(c.Expected, ours.Status);
         Assert.True(openssl.Succeeded == ours.IsValid, $"{name}: openssl {(openssl.Succeeded ? "accepted" : "rejected")} ({openssl.StdOut.Trim()} {openssl.StdErr.Trim()}), ChainVerifier said {ours.Status}: {ours.Reason}");

@@ -82,16 +82,34 @@ public sealed class RotationService(IStateStore store, ITargetResolver targets, 
         return record with { Version = 1 };
     }
 
-    /// <summary>Approves <paramref name="phase"/> (default: the current phase). Approving twice is a no-op.</summary>
+    /// <summary>
+    /// Approves <paramref name="phase"/> (default: the current phase). Approving twice is a no-op. A phase the policy
+    /// does not hold for an approval, or a rotation that is unwinding, is refused: an approval nobody waits for would
+    /// sit in the record as if someone had signed off on something.
+    /// </summary>
     public async Task<RotationRecord> ApproveAsync(string rotationId, RotationPhase? phase, string approvedBy, CancellationToken cancellationToken = default)
     {
         var record = await RequireAsync(rotationId, cancellationToken);
         RequireActive(record, "approve");
+        if (record.Status == RotationStatus.Aborting)
+        {
+            throw new ApprovalRefusedException($"rotation {rotationId} is aborting: unwinding never waits for an approval, there is nothing to approve; follow it with 'rotation status {rotationId}'");
+        }
+
         var target = phase ?? record.CurrentPhase!.Value;
         var index = record.Plan.ToList().IndexOf(target);
-        if (index < record.PhaseIndex)
+        if (index >= 0 && index < record.PhaseIndex)
         {
             throw new DomainException($"phase {target} is not ahead in rotation {rotationId} (current: {record.CurrentPhase}): approve the current or a later phase");
+        }
+
+        if (index < 0 || !record.Policy.RequiresApproval(target))
+        {
+            var waiting = record.Plan.Skip(record.PhaseIndex).Where(record.Policy.RequiresApproval).ToList();
+            throw new ApprovalRefusedException(
+                $"phase {target} of rotation {rotationId} does not wait for an approval"
+                + (waiting.Count == 0 ? "; no phase ahead needs one" : $"; phases that do: {string.Join(", ", waiting)} (approve one with --phase)")
+                + "; nothing was changed");
         }
 
         if (record.IsApproved(target))
@@ -106,7 +124,8 @@ public sealed class RotationService(IStateStore store, ITargetResolver targets, 
             Audit = [.. record.Audit, new AuditEntry(now, "Approved", target, $"approved by {approvedBy}")],
             UpdatedAt = now,
         };
-        await store.CommitAsync(new ChangeSet { Rotation = next }, cancellationToken);
+        var approvedEvent = RotationEvents.Create(next, EventTypes.PhaseApproved, target, now, $"{target} approved by {approvedBy}");
+        await store.CommitAsync(new ChangeSet { Rotation = next, Events = [approvedEvent] }, cancellationToken);
         return next with { Version = record.Version + 1 };
     }
 

@@ -12,7 +12,7 @@ namespace Rotation.Core.Rotations.Steps;
 public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
 {
     // Backdated so that a peer whose clock runs a little behind still sees the new CA as valid.
-    private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan ClockSkewAllowance = Backdating.Default;
 
     public async Task<PhaseOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
     {

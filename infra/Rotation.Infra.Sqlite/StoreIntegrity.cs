@@ -1,0 +1,72 @@
+using Microsoft.Data.Sqlite;
+using Rotation.Core.Domain;
+
+namespace Rotation.Infra.Sqlite;
+
+/// <summary>
+/// Checks an existing rotation.db before anything writes to it: not empty, readable by SQLite, PRAGMA quick_check
+/// clean, and holding Rotation's tables. Refuses with how to recover; opens the file read-only to do so.
+/// </summary>
+internal static class StoreIntegrity
+{
+    private static readonly string[] RequiredTables = ["schema_version", "domains", "authorities", "clusters", "rotations", "outbox"];
+
+    /// <summary>The file's schema version when it is sound; throws <see cref="DomainException"/> otherwise.</summary>
+    public static async Task<int> CheckAsync(string path, int latest)
+    {
+        if (new FileInfo(path).Length == 0)
+        {
+            throw Damaged(path, "it is empty (0 bytes)");
+        }
+
+        try
+        {
+            var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+            await using var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync();
+            using (var check = connection.CreateCommand())
+            {
+                check.CommandText = "PRAGMA quick_check;";
+                var problems = new List<string>();
+                await using var reader = await check.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    problems.Add(reader.GetString(0));
+                }
+
+                if (problems is not ["ok"])
+                {
+                    throw Damaged(path, $"PRAGMA quick_check reports: {string.Join("; ", problems.Take(3))}");
+                }
+            }
+
+            var tables = new HashSet<string>(StringComparer.Ordinal);
+            using (var list = connection.CreateCommand())
+            {
+                list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table';";
+                await using var reader = await list.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            var missing = RequiredTables.Where(t => !tables.Contains(t)).ToList();
+            if (missing.Count > 0)
+            {
+                throw Damaged(path, $"it is not a Rotation store (missing table(s) {string.Join(", ", missing)})");
+            }
+
+            return await SqliteMigrations.ReadVersionAsync(connection, null, CancellationToken.None);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 11 or 26)
+        {
+            // SQLITE_CORRUPT, SQLITE_NOTADB
+            throw Damaged(path, $"SQLite cannot read it ({ex.Message.Split('\n')[0].TrimEnd('.')})");
+        }
+    }
+
+    private static DomainException Damaged(string path, string what) => new(
+        $"{path} is damaged: {what}; Rotation will neither read nor write it. Restore rotation.db and keys/ together from your backup "
+        + "(docs/operations.md, 'Backup and restore'), keep the damaged file for analysis, and do not run 'rotation init' on this home until it is restored");
+}
