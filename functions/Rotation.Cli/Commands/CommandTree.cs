@@ -15,6 +15,7 @@ internal static class CommandTree
             InitCommand.Create(context, home),
             InventoryCommand.Create(context, home),
             ScanCommand.Create(context, home),
+            EventsCommand.Create(context, home),
             ExportCommand.Create(context, home),
             IssueLeafCommand.Create(context, home),
             VerifyCommand.Create(context),
