@@ -59,6 +59,14 @@ internal static class SqliteMigrations
             CREATE UNIQUE INDEX rotations_one_active_per_domain ON rotations(domain) WHERE active = 1;
             CREATE INDEX outbox_unpublished ON outbox(seq) WHERE published_at IS NULL;
             """),
+        new(3, "outbox delivery attempts, last error, parked rows", """
+            ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE outbox ADD COLUMN last_error TEXT NULL;
+            ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT NULL;
+            ALTER TABLE outbox ADD COLUMN parked_at TEXT NULL;
+            DROP INDEX outbox_unpublished;
+            CREATE INDEX outbox_pending ON outbox(seq) WHERE published_at IS NULL AND parked_at IS NULL;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -14,7 +14,7 @@ internal static class SqliteRows
     public const string AuthorityColumns = "id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version";
     public const string ClusterColumns = "json, version";
     public const string RotationColumns = "json, version";
-    public const string OutboxColumns = "seq, json, published_at";
+    public const string OutboxColumns = "seq, json, published_at, attempts, last_error, last_attempt_at, parked_at";
 
     public static TrustDomain Domain(SqliteDataReader row) => new(
         row.GetString(0),
@@ -41,5 +41,11 @@ internal static class SqliteRows
     public static OutboxEntry Outbox(SqliteDataReader row) => new(
         row.GetInt64(0),
         CloudEventJson.Deserialize(row.GetString(1)),
-        row.IsDBNull(2) ? null : StoredTime.Parse(row.GetString(2)));
+        row.IsDBNull(2) ? null : StoredTime.Parse(row.GetString(2)))
+    {
+        Attempts = row.GetInt32(3),
+        LastError = row.IsDBNull(4) ? null : row.GetString(4),
+        LastAttemptAt = row.IsDBNull(5) ? null : StoredTime.Parse(row.GetString(5)),
+        ParkedAt = row.IsDBNull(6) ? null : StoredTime.Parse(row.GetString(6)),
+    };
 }

@@ -91,14 +91,13 @@ public sealed class SqliteStateStore : IStateStore
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         return QueryAsync(
             unpublishedOnly
-                ? $"SELECT {SqliteRows.OutboxColumns} FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max"
+                ? $"SELECT {SqliteRows.OutboxColumns} FROM outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $max"
                 : $"SELECT {SqliteRows.OutboxColumns} FROM outbox ORDER BY seq LIMIT $max",
             SqliteRows.Outbox,
             cancellationToken,
             ("$max", max));
     }
 
-    /// <summary>Idempotent: an event keeps the time it was first published; unknown ids are ignored.</summary>
     public Task MarkPublishedAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(eventIds);
@@ -107,14 +106,61 @@ public sealed class SqliteStateStore : IStateStore
             : ExplainBusyAsync(() => MarkPublishedCoreAsync(eventIds, publishedAt, cancellationToken));
     }
 
-    private async Task<bool> MarkPublishedCoreAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken)
+    private Task<bool> MarkPublishedCoreAsync(IReadOnlyCollection<string> eventIds, DateTimeOffset publishedAt, CancellationToken cancellationToken) =>
+        UpdateOutboxAsync(
+            "UPDATE outbox SET published_at = $publishedAt WHERE id = $id AND published_at IS NULL",
+            eventIds,
+            [("$publishedAt", StoredTime.Format(publishedAt))],
+            cancellationToken);
+
+    public Task RecordDeliveryFailureAsync(IReadOnlyCollection<string> eventIds, string error, DateTimeOffset at, int parkAfterAttempts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parkAfterAttempts, 1);
+        return eventIds.Count == 0
+            ? Task.CompletedTask
+            : ExplainBusyAsync(() => UpdateOutboxAsync(
+                """
+                UPDATE outbox SET attempts = attempts + 1, last_error = $error, last_attempt_at = $at,
+                    parked_at = CASE WHEN attempts + 1 >= $parkAfter THEN COALESCE(parked_at, $at) ELSE parked_at END
+                WHERE id = $id AND published_at IS NULL
+                """,
+                eventIds,
+                [("$error", OneLine(error)), ("$at", StoredTime.Format(at)), ("$parkAfter", parkAfterAttempts)],
+                cancellationToken));
+    }
+
+    public Task RequeueAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        return eventIds.Count == 0
+            ? Task.CompletedTask
+            : ExplainBusyAsync(() => UpdateOutboxAsync(
+                "UPDATE outbox SET attempts = 0, parked_at = NULL WHERE id = $id AND published_at IS NULL AND parked_at IS NOT NULL",
+                eventIds,
+                [],
+                cancellationToken));
+    }
+
+    internal static string OneLine(string error) => string.Join(' ', error.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
+    private async Task<bool> UpdateOutboxAsync(
+        string sql,
+        IReadOnlyCollection<string> eventIds,
+        (string Name, object Value)[] parameters,
+        CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "UPDATE outbox SET published_at = $publishedAt WHERE id = $id AND published_at IS NULL";
-        command.Parameters.AddWithValue("$publishedAt", StoredTime.Format(publishedAt));
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         var id = command.Parameters.Add("$id", SqliteType.Text);
         foreach (var eventId in eventIds)
         {

@@ -17,6 +17,7 @@ internal static class CommandTree
             InventoryCommand.Create(context, home),
             ScanCommand.Create(context, home),
             MetricsCommand.Create(context, home),
+            EventsCommand.Create(context, home),
             ExportCommand.Create(context, home),
             IssueLeafCommand.Create(context, home),
             VerifyCommand.Create(context),

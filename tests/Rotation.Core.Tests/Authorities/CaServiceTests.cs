@@ -72,6 +72,24 @@ public sealed class CaServiceTests
         Assert.Equal(first.Count + nextDay.Count, (await _store.ReadOutboxAsync()).Count);
     }
 
+    [Fact]
+    public async Task Scan_commits_each_trust_domains_events_in_its_own_change_set()
+    {
+        await _service.InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
+        await _service.InitAsync("other.example", KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
+        var before = _store.Committed.Count;
+
+        var events = await _service.ScanAsync(Now.AddDays(400));
+
+        var scans = _store.Committed.Skip(before).ToList();
+        Assert.Equal(2, scans.Count);
+        Assert.All(scans[0].Events, e => Assert.Equal("/rotation/domains/mesh.example.internal", e.Source));
+        Assert.All(scans[1].Events, e => Assert.Equal("/rotation/domains/other.example", e.Source));
+        Assert.NotEmpty(scans[0].Events);
+        Assert.NotEmpty(scans[1].Events);
+        Assert.Equal(events.Select(e => e.Id), scans.SelectMany(s => s.Events).Select(e => e.Id));
+    }
+
     [Theory]
     [InlineData("mesh.example.internal", true)]
     [InlineData("a", true)]
