@@ -67,7 +67,7 @@ public sealed class RotationApi(RotationService rotations, RotationStarter start
         var record = await rotations.FindAsync(id, cancellationToken);
         if (record is null)
             return Problems.NotFound(request, $"no rotation '{id}': list rotations with GET /api/rotations?domain=");
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         var progress = instance?.SerializedCustomStatus is { } status ? instance.ReadCustomStatusAs<RotationProgress>() : null;
         return ApiResult.Ok(new
         {
