@@ -1,0 +1,37 @@
+using Rotation.Core.Rotations;
+
+namespace Rotation.Functions.Orchestrations;
+
+/// <summary>
+/// The orchestration's input, carried from generation to generation by ContinueAsNew. It holds ids and settings
+/// only: never key material, never the record (that is re-read from the store, the single source of truth).
+/// </summary>
+/// <param name="RotationId">Also the instance id.</param>
+/// <param name="RecheckAfter">The longest any wait lasts before the record is re-read: it bounds how late a missed approval or abort event is noticed.</param>
+/// <param name="Generation">How many times the orchestration has continued as new (0 for the first run).</param>
+public sealed record RotationOrchestrationInput(string RotationId, TimeSpan RecheckAfter, int Generation = 0);
+
+/// <summary>What the orchestration returns when the rotation is finished.</summary>
+public sealed record RotationOrchestrationOutcome(string RotationId, RotationStatus Status, string? FailureReason);
+
+/// <summary>The per-phase activity's input.</summary>
+public sealed record PhaseStepRequest(string RotationId, RotationPhase Phase);
+
+/// <summary>External event <see cref="OrchestrationEvents.Approve"/>: approve <paramref name="Phase"/> (null = the current phase).</summary>
+public sealed record ApprovalSignal(RotationPhase? Phase, string By);
+
+/// <summary>External event <see cref="OrchestrationEvents.Abort"/>.</summary>
+public sealed record AbortSignal(string By);
+
+/// <summary>What recording a signal in the store did: accepted, or refused with the engine's reason (a value, not an exception).</summary>
+public sealed record SignalOutcome(bool Accepted, string Detail);
+
+/// <summary>Activity input for recording a signal against a rotation.</summary>
+public sealed record RotationSignal(string RotationId, ApprovalSignal? Approval, AbortSignal? Abort);
+
+/// <summary>External event names. Event names are case-insensitive in Durable; these are the spelling the HTTP API uses.</summary>
+public static class OrchestrationEvents
+{
+    public const string Approve = "approve";
+    public const string Abort = "abort";
+}
