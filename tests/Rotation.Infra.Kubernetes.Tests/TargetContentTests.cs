@@ -67,9 +67,9 @@ public sealed class TargetContentTests : IAsyncLifetime
         _cluster.Store.PutCaSecret("payments", "mesh-ca-secret", _pki.A.Intermediate, [_pki.A.Root.Certificate], [_pki.A.Root.Certificate]);
 
         var certManager = await ReadAsync("cert-manager", new() { ["issuerKind"] = "Issuer", ["issuerName"] = "mesh-ca", ["namespace"] = "payments" });
-        var trustManagerAbsent = await ReadAsync("trust-manager");
+        var trustManagerAbsent = await ReadAsync("trust-manager", new() { ["bundle"] = "mesh-roots", ["sourceName"] = "mesh-roots" });
         _cluster.Store.PutConfigMap("cert-manager", "mesh-roots", new Dictionary<string, string> { ["ca.crt"] = _pki.Both.ToPem() });
-        var trustManager = await ReadAsync("trust-manager");
+        var trustManager = await ReadAsync("trust-manager", new() { ["bundle"] = "mesh-roots", ["sourceName"] = "mesh-roots" });
 
         Assert.Equal("secret payments/mesh-ca-secret ca.crt", Assert.Single(certManager.Trust).Location);
         Assert.Equal(_pki.A.Intermediate.Certificate, certManager.Issuer!.Certificate);
