@@ -324,7 +324,7 @@ public sealed class SqliteStateStore : IStateStore
 
         // Never write to a file that is not a sound Rotation store: a 0-byte or damaged rotation.db would otherwise be
         // silently re-initialised (losing the record of which CAs exist) or written further into.
-        if (File.Exists(DatabasePath) && await StoreIntegrity.CheckAsync(DatabasePath, SqliteMigrations.Latest) is { } current && current == SqliteMigrations.Latest)
+        if (File.Exists(DatabasePath) && await StoreIntegrity.CheckAsync(DatabasePath) is { } current && current == SqliteMigrations.Latest)
         {
             // Up to date: nothing to write, so a read-only home can still serve read-only commands.
             return;

@@ -11,12 +11,35 @@ internal static class StoreIntegrity
 {
     private static readonly string[] RequiredTables = ["schema_version", "domains", "authorities", "clusters", "rotations", "outbox"];
 
+    /// <summary>How long an empty or table-less file may be another store creating it at this moment, before it counts as damaged.</summary>
+    private static readonly TimeSpan CreationGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>The file's schema version when it is sound; throws <see cref="DomainException"/> otherwise.</summary>
-    public static async Task<int> CheckAsync(string path, int latest)
+    public static async Task<int> CheckAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + CreationGrace;
+        while (true)
+        {
+            try
+            {
+                return await CheckOnceAsync(path);
+            }
+            catch (StillCreatingException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            catch (StillCreatingException creating)
+            {
+                throw Damaged(path, creating.Message);
+            }
+        }
+    }
+
+    private static async Task<int> CheckOnceAsync(string path)
     {
         if (new FileInfo(path).Length == 0)
         {
-            throw Damaged(path, "it is empty (0 bytes)");
+            throw new StillCreatingException("it is empty (0 bytes)");
         }
 
         try
@@ -54,7 +77,7 @@ internal static class StoreIntegrity
             var missing = RequiredTables.Where(t => !tables.Contains(t)).ToList();
             if (missing.Count > 0)
             {
-                throw Damaged(path, $"it is not a Rotation store (missing table(s) {string.Join(", ", missing)})");
+                throw new StillCreatingException($"it is not a Rotation store (missing table(s) {string.Join(", ", missing)})");
             }
 
             return await SqliteMigrations.ReadVersionAsync(connection, null, CancellationToken.None);
@@ -65,6 +88,9 @@ internal static class StoreIntegrity
             throw Damaged(path, $"SQLite cannot read it ({ex.Message.Split('\n')[0].TrimEnd('.')})");
         }
     }
+
+    /// <summary>What a store being created by another process also looks like for a moment; retried before it is called damaged.</summary>
+    private sealed class StillCreatingException(string message) : Exception(message);
 
     private static DomainException Damaged(string path, string what) => new(
         $"{path} is damaged: {what}; Rotation will neither read nor write it. Restore rotation.db and keys/ together from your backup "
