@@ -115,6 +115,8 @@ public sealed class IstioProxyTrustDrillTests(Xunit.Abstractions.ITestOutputHelp
             }
 
             public Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) => inner.ReportLeavesAsync(cancellationToken);
+
+            public Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default) => inner.ReadContentAsync(cancellationToken);
         }
     }
 }
