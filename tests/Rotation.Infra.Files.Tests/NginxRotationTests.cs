@@ -137,7 +137,12 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         await using var estate = await VmEstate.StartAsync(TimeSpan.FromSeconds(30));
         var b = TestPki.Hierarchy(DateTimeOffset.UtcNow, name: "B");
         estate.StartTraffic();
-        await Task.Delay(1000);
+        // Requests that completed before the flag day began; a fixed delay is not enough on a loaded machine, where
+        // the first curl may still be starting when the bundle is swapped.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (estate.Requests.Count < 4 && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(50);
+        var before = estate.Requests.ToList();
 
         // The flag day: new issuer and a bundle of only the new root, in one write, with the same reload.
         estate.Phase = RotationPhase.SwitchIssuer;
@@ -147,7 +152,6 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         await Task.Delay(2000);
         await estate.StopTrafficAsync();
 
-        var before = estate.Requests.Where(r => r.Phase is null).ToList();
         var after = estate.Requests.Where(r => r.Phase is not null).ToList();
         output.WriteLine($"before: {before.Count} requests, {before.Count(r => !r.Result.Succeeded)} failed; after: {after.Count}, {after.Count(r => !r.Result.Succeeded)} failed; e.g. {after.FirstOrDefault(r => !r.Result.Succeeded)?.Result.Detail}");
         Assert.NotEmpty(before);

@@ -32,7 +32,7 @@ public sealed class SimulatedKubeClusterTests
             var trust = cluster.Trust.Of("shop");
             return trust.IstioRootCertPem == rootPem
                 && trust.LinkerdProxyTrustAnchorsByPod.Count == 1 && trust.LinkerdProxyTrustAnchorsByPod.Values.Single() == rootPem
-                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem
+                && trust.BundlePemByName.GetValueOrDefault("mesh-roots") == rootPem.Trim() // trust-manager trims its output
                 && cluster.Store.TryGet(Store.ResourceKinds.Secrets, "shop", "web-tls") is not null;
         }, "every mesh's trust in namespace shop, and the web certificate");
 

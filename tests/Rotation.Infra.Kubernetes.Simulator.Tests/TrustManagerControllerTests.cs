@@ -34,8 +34,8 @@ public sealed class TrustManagerControllerTests
             () => Conditions.IsTrue(h.Server.Store.Get(ResourceKinds.Bundles, null, "mesh-roots"), "Synced"),
             "bundle synced");
 
-        // Duplicate blocks collapse to one.
-        Assert.Equal(rootA.Certificate.ToPem(), trust.BundlePems("meshed-0000")["mesh-roots"]);
+        // Duplicate blocks collapse to one; trust-manager trims the joined PEM (pkg/util/cert_pool.go, fc1b53dd).
+        Assert.Equal(rootA.Certificate.ToPem().Trim(), trust.BundlePems("meshed-0000")["mesh-roots"]);
         Assert.Empty(trust.BundlePems("plain"));
         var bundle = (JsonElement)await h.Client.GetClusterCustomObjectAsync("trust.cert-manager.io", "v1alpha1", "bundles", "mesh-roots");
         var synced = Assert.Single(bundle.GetProperty("status").GetProperty("conditions").EnumerateArray());
@@ -46,7 +46,8 @@ public sealed class TrustManagerControllerTests
         var source = await h.Client.ReadNamespacedConfigMapAsync("root-b", CertManagerNames.Namespace);
         source.Data["ca.crt"] = rootB.Certificate.ToPem();
         await h.Client.ReplaceNamespacedConfigMapAsync(source, "root-b", CertManagerNames.Namespace);
-        var expected = Pem.WriteCertificates([rootA.Certificate, rootB.Certificate]);
+        // Ordered by SHA-256 of the DER and trimmed, as trust-manager emits them.
+        var expected = string.Join("\n", new[] { rootA.Certificate, rootB.Certificate }.OrderBy(c => c.Sha256, StringComparer.Ordinal).Select(c => c.ToPem().Trim()));
         await Eventually.TrueAsync(() => trust.BundlePems("meshed-0000").GetValueOrDefault("mesh-roots") == expected, "both roots in meshed-0000");
         Assert.Equal(expected, trust.BundlePems("meshed-0001")["mesh-roots"]);
 

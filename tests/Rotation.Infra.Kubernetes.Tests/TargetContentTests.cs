@@ -71,8 +71,11 @@ public sealed class TargetContentTests : IAsyncLifetime
         _cluster.Store.PutConfigMap("cert-manager", "mesh-roots", new Dictionary<string, string> { ["ca.crt"] = _pki.Both.ToPem() });
         var trustManager = await ReadAsync("trust-manager", new() { ["bundle"] = "mesh-roots", ["sourceName"] = "mesh-roots" });
 
-        Assert.Equal("secret payments/mesh-ca-secret ca.crt", Assert.Single(certManager.Trust).Location);
+        // The CA issuer's ca.crt is the root of its signing chain, not a trust store (cert-manager signs with tls.crt +
+        // certs[0] of ca.crt): it is the top of the issuer's chain.
+        Assert.Empty(certManager.Trust);
         Assert.Equal(_pki.A.Intermediate.Certificate, certManager.Issuer!.Certificate);
+        Assert.Equal(_pki.A.Root.Certificate, certManager.Issuer.Chain![^1]);
         Assert.Null(trustManagerAbsent.Issuer);
         Assert.True(Assert.Single(trustManagerAbsent.Trust).MayBeAbsent);
         Assert.Null(trustManagerAbsent.Trust[0].Roots);
