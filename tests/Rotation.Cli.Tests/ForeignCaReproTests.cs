@@ -39,7 +39,7 @@ public sealed partial class ForeignCaReproTests : IAsyncLifetime
         await _homeA.SucceedAsync("export", "istio", "--out", exported);
 
         // Seed cacerts from home A's export, as an operator would with kubectl create secret generic cacerts --from-file.
-        _sim.Store.SeedIstiod(multiRootMesh: true);
+        _sim.Store.SeedIstiod(multiRootMesh: true, proxyConfigXdsAgent: true);
         _sim.Store.PutSecret("istio-system", "cacerts", new[] { "ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem" }
             .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(exported, f))));
         foreach (var ns in Namespaces)
