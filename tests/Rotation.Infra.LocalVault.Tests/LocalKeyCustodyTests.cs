@@ -65,7 +65,7 @@ public sealed class LocalKeyCustodyTests : IDisposable
         foreach (var file in new[] { _fixture.KeyFile("mesh-root-1"), Path.Combine(_fixture.KeyDirectory, "mesh-root-1+2.key.pem") })
         {
             var text = await File.ReadAllTextAsync(file);
-            Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", text, StringComparison.Ordinal);
+            Assert.StartsWith($"-----BEGIN {PemLabels.EncryptedPkcs8}-----", text, StringComparison.Ordinal);
             if (!OperatingSystem.IsWindows())
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
