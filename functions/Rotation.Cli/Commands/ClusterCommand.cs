@@ -135,12 +135,7 @@ internal static class ClusterCommand
     private static Command Check(CliContext context, Option<string?> home)
     {
         var name = new Argument<string>("NAME") { Description = "A registered cluster (see 'rotation cluster list')" };
-        var kind = new Option<RotationKind?>("--kind")
-        {
-            Description = "The rotation to check readiness for: root or intermediate (default root)",
-            HelpName = "KIND",
-            CustomParser = ParseKind,
-        };
+        var kind = CliOptions.Kind("The rotation to check readiness for: root or intermediate (default root)");
         var json = CliOptions.Json();
         var command = new Command("check", "Check a cluster: reachable, every permission its targets need, each mesh's preflight; writes nothing") { name, kind, json };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -204,20 +199,5 @@ internal static class ClusterCommand
                 _ => (ClusterConnectionKind.Aks, null, aksId),
             },
         };
-    }
-
-    private static RotationKind? ParseKind(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        switch (text)
-        {
-            case "root":
-                return RotationKind.Root;
-            case "intermediate":
-                return RotationKind.Intermediate;
-            default:
-                result.AddError($"--kind: unknown rotation kind '{text}': use root or intermediate");
-                return null;
-        }
     }
 }

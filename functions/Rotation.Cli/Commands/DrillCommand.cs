@@ -21,13 +21,13 @@ internal static class DrillCommand
 
     public static Command Create(CliContext context)
     {
-        var clusters = new Option<int>("--clusters") { Description = "Simulated clusters (default 3)", DefaultValueFactory = _ => 3, HelpName = "K" };
-        var workloads = new Option<int>("--workloads") { Description = "Workloads per cluster, each a real TLS endpoint (default 4)", DefaultValueFactory = _ => 4, HelpName = "W" };
+        var clusters = CliOptions.WholeNumber("--clusters", "Simulated clusters (default 3)", "K");
+        var workloads = CliOptions.WholeNumber("--workloads", "Workloads per cluster, each a real TLS endpoint (default 4)", "W");
         var leafTtl = CliOptions.Duration("--leaf-ttl", "Workload leaf lifetime; leaves re-issue at 50-80% of it", "4s");
-        var kind = new Option<RotationKind>("--kind") { Description = "root or intermediate (default root)", DefaultValueFactory = _ => RotationKind.Root, HelpName = "KIND" };
+        var kind = CliOptions.Kind("root or intermediate (default root)");
         var naive = new Option<bool>("--naive") { Description = "Negative control: swap root and issuer at once, no overlap (must fail, exit 3)" };
         var wrongOrder = new Option<bool>("--wrong-order") { Description = "Negative control: issue from the new intermediate before its root is trusted (must fail, exit 3)" };
-        var seed = new Option<int?>("--seed") { Description = "Seed for traffic sampling, to replay a drill's choices", HelpName = "N" };
+        var seed = CliOptions.WholeNumber("--seed", "Seed for traffic sampling, to replay a drill's choices", "N");
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Rotate through the Kubernetes adapter: each cluster is a simulated API server running istiod, registered by kubeconfig with an istio target" };
         var json = CliOptions.Json();
         var command = new Command("drill", "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
@@ -50,11 +50,11 @@ internal static class DrillCommand
         {
             var request = new DrillRequest(
                 Domain,
-                parseResult.GetValue(kind),
+                parseResult.GetValue(kind) ?? RotationKind.Root,
                 new SimulatedEstateOptions
                 {
-                    Clusters = parseResult.GetValue(clusters),
-                    WorkloadsPerCluster = parseResult.GetValue(workloads),
+                    Clusters = parseResult.GetValue(clusters) ?? 3,
+                    WorkloadsPerCluster = parseResult.GetValue(workloads) ?? 4,
                     Cluster = new SimulatedClusterOptions { LeafTtl = leafTtl.ValueOf(parseResult) },
                 },
                 new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) } });

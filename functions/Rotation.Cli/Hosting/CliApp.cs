@@ -8,10 +8,11 @@ public static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
-        var parseResult = CommandTree.Create(context).Parse(args);
+        // Bare `rotation` is someone finding their way: show them the commands rather than an error.
+        var parseResult = CommandTree.Create(context).Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Errors.Count > 0)
         {
-            return ErrorReport.WriteUsage(context.Error, $"{parseResult.Errors[0].Message} (see '{HelpCommand(parseResult)}')");
+            return ErrorReport.WriteUsage(context.Error, $"{ParseErrorText.Describe(parseResult)} (see '{ParseErrorText.CommandPath(parseResult)} --help')");
         }
 
         try
@@ -29,18 +30,5 @@ public static class CliApp
         {
             return ErrorReport.Write(context.Error, exception);
         }
-    }
-
-    private static string HelpCommand(ParseResult parseResult)
-    {
-        var names = new List<string>();
-        for (var result = parseResult.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
-        {
-            names.Insert(0, result.Command.Name);
-        }
-
-        names.Insert(0, "rotation");
-        names.Add("--help");
-        return string.Join(' ', names);
     }
 }

@@ -30,7 +30,7 @@ public static class ErrorReport
         IOException or UnauthorizedAccessException => (ExitCodes.Error, exception.Message),
         JsonException => (ExitCodes.Error, exception.Message),
         OperationCanceledException => (ExitCodes.Error, "cancelled: the command stopped before it finished; run it again"),
-        _ => (ExitCodes.Error, $"unexpected {exception.GetType().Name}: {exception.Message}"),
+        _ => (ExitCodes.Error, $"internal error, please report it with the command you ran: {exception.Message}"),
     };
 
     private static string OneLine(string message)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Rotation.Core.Pki;
+using Rotation.Core.Rotations;
 
 namespace Rotation.Cli.Parsing;
 
@@ -57,6 +58,49 @@ public static class CliOptions
         Required = true,
         HelpName = helpName,
     };
+
+    /// <summary>A whole-number option whose bad values read as usage errors naming the option, not as .NET types.</summary>
+    public static Option<int?> WholeNumber(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParseWholeNumber(result, name),
+    };
+
+    /// <summary>--kind: root or intermediate; null when omitted so each command states its own default.</summary>
+    public static Option<RotationKind?> Kind(string description) => new("--kind")
+    {
+        Description = description,
+        HelpName = "KIND",
+        CustomParser = ParseKind,
+    };
+
+    private static int? ParseWholeNumber(ArgumentResult result, string name)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{name}: '{text}' is not a whole number: give digits only, e.g. {name} 3");
+        return null;
+    }
+
+    private static RotationKind? ParseKind(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        switch (text.ToLowerInvariant())
+        {
+            case "root":
+                return RotationKind.Root;
+            case "intermediate":
+                return RotationKind.Intermediate;
+            default:
+                result.AddError($"--kind: unknown rotation kind '{text}': use root or intermediate");
+                return null;
+        }
+    }
 
     private static TimeSpan? ParseDuration(ArgumentResult result, string name)
     {
