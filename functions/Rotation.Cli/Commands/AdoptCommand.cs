@@ -17,6 +17,7 @@ internal static class AdoptCommand
         var domain = CliOptions.Domain();
         var fromDir = new Option<string?>("--from-dir") { Description = "Adopt the CA files in this folder (istio, linkerd, step-ca or cert-manager layout)", HelpName = "DIR" };
         var layout = new Option<string?>("--layout") { Description = "The folder's layout when it cannot be told from the file names: istio, linkerd, step-ca, cert-manager", HelpName = "LAYOUT" };
+        layout.CompletionSources.Add("istio", "linkerd", "step-ca", "cert-manager");
         var fromCluster = new Option<string?>("--from-cluster") { Description = "Adopt what this registered cluster's targets hold now (its domain unless --domain)", HelpName = "NAME" };
         var passphraseFile = new Option<string?>("--key-passphrase-file") { Description = "File whose first line is the passphrase of an encrypted key (step-ca's intermediate_ca_key)", HelpName = "FILE" };
         var command = new Command("adopt", "Bring an existing CA (root(s), issuing intermediate and its key) under management; checks everything first and changes nothing when it refuses")

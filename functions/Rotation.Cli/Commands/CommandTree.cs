@@ -28,6 +28,7 @@ internal static class CommandTree
             AbortCommand.Create(context, home),
             ResumeCommand.Create(context, home),
             DrillCommand.Create(context),
+            CompletionCommand.Create(context),
         };
     }
 }

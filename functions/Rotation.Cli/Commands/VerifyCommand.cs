@@ -20,6 +20,9 @@ internal static class VerifyCommand
             HelpName = "PURPOSE",
             CustomParser = ParsePurpose,
         };
+        // The enum's own names (Root, Intermediate) are not what the parser accepts.
+        purpose.CompletionSources.Clear();
+        purpose.CompletionSources.Add("client", "server", "any");
         var partialChain = new Option<bool>("--partial-chain")
         {
             Description = "Accept any certificate of the bundle as an anchor, not only a self-signed root (openssl -partial_chain)",

@@ -48,7 +48,7 @@ internal static partial class ParseErrorText
     {
         if (token.StartsWith('-'))
         {
-            var options = OptionNames(command);
+            var options = CommandOptions.LongNamesAt(command);
             return $"unknown option '{token}' for '{path}'{Suggestion(token, options)}";
         }
 
@@ -66,31 +66,6 @@ internal static partial class ParseErrorText
 
     private static IEnumerable<string> VisibleNames(IEnumerable<Command> commands) =>
         commands.Where(c => !c.Hidden).Select(c => c.Name);
-
-    /// <summary>The options valid at this command: its own and the recursive ones of its parents.</summary>
-    private static List<string> OptionNames(Command command)
-    {
-        var names = new List<string>();
-        names.AddRange(command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)));
-        foreach (var parent in Ancestors(command))
-        {
-            names.AddRange(parent.Options.Where(o => o.Recursive && !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)));
-        }
-
-        return names.Where(n => n.StartsWith("--", StringComparison.Ordinal)).Distinct().ToList();
-    }
-
-    private static IEnumerable<Command> Ancestors(Command command)
-    {
-        foreach (var parent in command.Parents.OfType<Command>())
-        {
-            yield return parent;
-            foreach (var above in Ancestors(parent))
-            {
-                yield return above;
-            }
-        }
-    }
 
     /// <summary>"; did you mean 'inventory'?" when one candidate is close enough to be the likely typo.</summary>
     private static string Suggestion(string token, IReadOnlyCollection<string> candidates)

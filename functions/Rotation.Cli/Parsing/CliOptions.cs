@@ -45,12 +45,19 @@ public static class CliOptions
     };
 
     /// <summary>--key; null when omitted (the caller's default is ecdsa-p256).</summary>
-    public static Option<KeyAlgorithm?> Key() => new("--key")
+    public static Option<KeyAlgorithm?> Key()
     {
-        Description = $"Key algorithm of the CAs: {string.Join(", ", KeyAlgorithmNames.All)} (default ecdsa-p256)",
-        HelpName = "ALGORITHM",
-        CustomParser = ParseKeyAlgorithm,
-    };
+        var option = new Option<KeyAlgorithm?>("--key")
+        {
+            Description = $"Key algorithm of the CAs: {string.Join(", ", KeyAlgorithmNames.All)} (default ecdsa-p256)",
+            HelpName = "ALGORITHM",
+            CustomParser = ParseKeyAlgorithm,
+        };
+        // The enum's own names (Root, Intermediate) are not what the parser accepts.
+        option.CompletionSources.Clear();
+        option.CompletionSources.Add([.. KeyAlgorithmNames.All]);
+        return option;
+    }
 
     public static Option<string> RequiredPath(string name, string description, string helpName) => new(name)
     {
@@ -68,12 +75,14 @@ public static class CliOptions
     };
 
     /// <summary>--kind: root or intermediate; null when omitted so each command states its own default.</summary>
-    public static Option<RotationKind?> Kind(string description) => new("--kind")
+    public static Option<RotationKind?> Kind(string description)
     {
-        Description = description,
-        HelpName = "KIND",
-        CustomParser = ParseKind,
-    };
+        var option = new Option<RotationKind?>("--kind") { Description = description, HelpName = "KIND", CustomParser = ParseKind };
+        // The enum's own names (Root, Intermediate) are not what the parser accepts.
+        option.CompletionSources.Clear();
+        option.CompletionSources.Add("root", "intermediate");
+        return option;
+    }
 
     private static int? ParseWholeNumber(ArgumentResult result, string name)
     {
