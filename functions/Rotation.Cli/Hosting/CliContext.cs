@@ -29,6 +29,9 @@ public sealed class CliContext
     /// <summary>Whether Output is a terminal that can take colour (false when redirected or under test).</summary>
     public bool OutputIsTerminal { get; init; }
 
+    /// <summary>The terminal's width in columns when Output is a terminal; null lets the console decide.</summary>
+    public int? TerminalWidth { get; init; }
+
     /// <summary>Replaces the registered clusters as the targets of rotations (tests, the drill's simulated estate).</summary>
     public ITargetResolver? Targets { get; init; }
 
@@ -40,7 +43,20 @@ public sealed class CliContext
         new(Console.Out, Console.Error, System.Environment.GetEnvironmentVariable, TimeProvider.System)
         {
             OutputIsTerminal = !Console.IsOutputRedirected,
+            TerminalWidth = Console.IsOutputRedirected ? null : ConsoleWidth(),
         };
+
+    private static int? ConsoleWidth()
+    {
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>--home, else ROTATION_HOME, else ./.rotation.</summary>
     public string ResolveHome(string? option)

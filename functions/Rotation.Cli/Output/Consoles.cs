@@ -5,8 +5,8 @@ namespace Rotation.Cli.Output;
 /// <summary>Spectre consoles over the context's writer: colour on a terminal, plain text when redirected or under test.</summary>
 public static class Consoles
 {
-    // Redirected output has no terminal width; a wide fixed width keeps table rows on one line for grep and diff.
-    private const int RedirectedWidth = 250;
+    // Redirected output has no terminal width: a width no table reaches keeps every row on one line for grep and diff.
+    private const int RedirectedWidth = 4096;
 
     public static IAnsiConsole For(CliContext context)
     {
@@ -20,6 +20,10 @@ public static class Consoles
         if (!context.OutputIsTerminal)
         {
             console.Profile.Width = RedirectedWidth;
+        }
+        else if (context.TerminalWidth is { } width)
+        {
+            console.Profile.Width = width;
         }
 
         return console;

@@ -1,5 +1,6 @@
 using Rotation.Core.Authorities;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Rotation.Cli.Output;
 
@@ -7,6 +8,11 @@ namespace Rotation.Cli.Output;
 public static class InventoryTable
 {
     private const int FingerprintDigits = 16;
+
+    /// <summary>Columns given up, in this order, until the table fits the terminal without splitting a cell.</summary>
+    private static readonly string[] Expendable = ["Subject", "Domain", "SHA-256", "Status"];
+
+    private static readonly string[] AllColumns = ["Domain", "Role", "Id", "Status", "Subject", "Expires", "Time left", "Lifetime left", "Expiry", "SHA-256"];
 
     public static void Render(IAnsiConsole console, IReadOnlyList<CaInventoryRow> rows)
     {
@@ -16,24 +22,19 @@ public static class InventoryTable
             return;
         }
 
-        var table = new Table()
-            .AddColumns("Domain", "Role", "Id", "Status", "Subject", "Expires", "Time left", "Lifetime left", "Expiry", "SHA-256");
-        foreach (var row in rows)
+        var domains = rows.Select(r => r.Domain).Distinct(StringComparer.Ordinal).ToList();
+        var (table, omitted) = Fitting(console, rows, singleDomain: domains.Count == 1);
+        if (omitted.Remove("Domain"))
         {
-            table.AddRow(
-                Markup.Escape(row.Domain),
-                row.Role.ToString().ToLowerInvariant(),
-                Markup.Escape(row.Id),
-                row.Status.ToString().ToLowerInvariant(),
-                Markup.Escape(row.Subject),
-                TimeText.Instant(row.NotAfter),
-                TimeText.Left(row.TimeLeft),
-                TimeText.Percent(row.LifetimeLeftPercent),
-                TimeText.StateMarkup(row.ExpiryState) + (row.RotationDue ? " [yellow](rotation due)[/]" : string.Empty),
-                $"{row.Sha256[..FingerprintDigits]}…");
+            console.MarkupLineInterpolated($"Trust domain {domains[0]}");
         }
 
         console.Write(table);
+        if (omitted.Count > 0)
+        {
+            console.MarkupLineInterpolated($"[grey]{string.Join(", ", omitted)} left out to fit {console.Profile.Width} columns; --json has every field[/]");
+        }
+
         foreach (var row in rows)
         {
             foreach (var deviation in row.StrictDeviations)
@@ -42,4 +43,63 @@ public static class InventoryTable
             }
         }
     }
+
+    /// <summary>
+    /// The richest table whose natural width fits the console. Spectre would otherwise wrap cells, splitting ids
+    /// and timestamps over two lines, which neither a reader nor grep can use.
+    /// </summary>
+    private static (Table Table, List<string> Omitted) Fitting(IAnsiConsole console, IReadOnlyList<CaInventoryRow> rows, bool singleDomain)
+    {
+        var options = RenderOptions.Create(console);
+        var omitted = new List<string>();
+        var table = Build(rows, AllColumns);
+        foreach (var column in Expendable)
+        {
+            if (((IRenderable)table).Measure(options, int.MaxValue).Max <= console.Profile.Width)
+            {
+                break;
+            }
+
+            // A Domain column is only worth keeping when there are several; one is named above the table.
+            if (column == "Domain" && !singleDomain)
+            {
+                continue;
+            }
+
+            omitted.Add(column);
+            table = Build(rows, AllColumns.Except(omitted).ToArray());
+        }
+
+        return (table, omitted);
+    }
+
+    private static Table Build(IReadOnlyList<CaInventoryRow> rows, string[] columns)
+    {
+        var table = new Table();
+        foreach (var column in columns)
+        {
+            table.AddColumn(new TableColumn(column).NoWrap());
+        }
+
+        foreach (var row in rows)
+        {
+            table.AddRow(columns.Select(column => Cell(row, column)).ToArray());
+        }
+
+        return table;
+    }
+
+    private static string Cell(CaInventoryRow row, string column) => column switch
+    {
+        "Domain" => Markup.Escape(row.Domain),
+        "Role" => row.Role.ToString().ToLowerInvariant(),
+        "Id" => Markup.Escape(row.Id),
+        "Status" => row.Status.ToString().ToLowerInvariant(),
+        "Subject" => Markup.Escape(row.Subject),
+        "Expires" => TimeText.Instant(row.NotAfter),
+        "Time left" => TimeText.Left(row.TimeLeft),
+        "Lifetime left" => TimeText.Percent(row.LifetimeLeftPercent),
+        "Expiry" => TimeText.StateMarkup(row.ExpiryState) + (row.RotationDue ? " [yellow](rotation due)[/]" : string.Empty),
+        _ => $"{row.Sha256[..FingerprintDigits]}…",
+    };
 }

@@ -46,7 +46,7 @@ public sealed partial class CaService
         var issuerKey = await _vault.LoadAsync(intermediate.Key, cancellationToken);
         var leafKey = PrivateKey.Generate(trustDomain.KeyAlgorithm);
         var leaf = CertificateFactory.IssueLeaf(
-            new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={trustDomain.Name}", notBefore, now + ttl, dnsNames, [spiffeId]),
+            new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={CaSubjects.Organization(trustDomain.Name)}", notBefore, now + ttl, dnsNames, [spiffeId]),
             leafKey,
             CertificateWithKey.Create(intermediate.Certificate, issuerKey));
 

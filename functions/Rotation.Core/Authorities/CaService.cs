@@ -49,13 +49,13 @@ public sealed partial class CaService
 
         var rootKey = PrivateKey.Generate(algorithm);
         var rootCertificate = CertificateFactory.CreateRoot(
-            new RootCaRequest($"CN={domain} Root CA {now:yyyy-MM-dd},O={domain}", notBefore, now + rootValidity),
+            new RootCaRequest(CaSubjects.Root(domain, $"{now:yyyy-MM-dd}"), notBefore, now + rootValidity),
             rootKey);
         var root = await KeepAsync(domain, CaRole.Root, rootCertificate, rootKey, parentId: null, cancellationToken);
 
         var intermediateKey = PrivateKey.Generate(algorithm);
         var intermediateCertificate = CertificateFactory.CreateIntermediate(
-            new IntermediateCaRequest($"CN={domain} Intermediate CA {now:yyyy-MM-dd},O={domain}", notBefore, now + intermediateValidity, PathLength: 0),
+            new IntermediateCaRequest(CaSubjects.Intermediate(domain, $"{now:yyyy-MM-dd}"), notBefore, now + intermediateValidity, PathLength: 0),
             intermediateKey,
             new CertificateWithKey(rootCertificate, rootKey));
         var intermediate = await KeepAsync(domain, CaRole.Intermediate, intermediateCertificate, intermediateKey, root.Id, cancellationToken);

@@ -30,6 +30,9 @@ public sealed class CliRunner
     /// <summary>The targets rotations fan out to; null means the registered clusters, as in production.</summary>
     public Rotation.Core.Ports.ITargetResolver? Targets { get; set; }
 
+    /// <summary>Columns of a simulated terminal; null means output is redirected (a pipe), as under test by default.</summary>
+    public int? TerminalWidth { get; set; }
+
     /// <summary>Runs `rotation --home HOME args...`.</summary>
     public Task<CliResult> RunAsync(params string[] args) => RunRawAsync(["--home", Home, .. args]);
 
@@ -38,7 +41,12 @@ public sealed class CliRunner
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Clock ?? Time) { Targets = Targets };
+        var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Clock ?? Time)
+        {
+            Targets = Targets,
+            OutputIsTerminal = TerminalWidth is not null,
+            TerminalWidth = TerminalWidth,
+        };
         var exitCode = await CliApp.RunAsync(args, context);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }

@@ -32,7 +32,7 @@ public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
             newRootId = CaIds.Root(generation);
             var rootKey = await KeyAsync(domain, newRootId, algorithm, cancellationToken);
             var rootCert = CertificateFactory.CreateRoot(
-                new RootCaRequest($"CN={domain} Root CA {generation},O={domain}", notBefore, context.Now + policy.RootValidity),
+                new RootCaRequest(Authorities.CaSubjects.Root(domain, generation), notBefore, context.Now + policy.RootValidity),
                 rootKey.Key);
             parent = new CertificateAuthority(newRootId, domain, CaRole.Root, CaStatus.Prepared, null, rootCert, rootKey.Reference);
             minted.Add(parent);
@@ -43,7 +43,7 @@ public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
         var parentKey = await vault.LoadAsync(parent.Key, cancellationToken);
         var notAfter = Min(context.Now + policy.IntermediateValidity, parent.NotAfter);
         var intermediateCert = CertificateFactory.CreateIntermediate(
-            new IntermediateCaRequest($"CN={domain} Intermediate CA {generation},O={domain}", Max(notBefore, parent.NotBefore), notAfter),
+            new IntermediateCaRequest(Authorities.CaSubjects.Intermediate(domain, generation), Max(notBefore, parent.NotBefore), notAfter),
             intermediateKey.Key,
             CertificateWithKey.Create(parent.Certificate, parentKey));
         minted.Add(new CertificateAuthority(intermediateId, domain, CaRole.Intermediate, CaStatus.Prepared, parent.Id, intermediateCert, intermediateKey.Reference));
