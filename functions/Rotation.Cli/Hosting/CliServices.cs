@@ -30,7 +30,7 @@ public sealed class CliServices
         });
         Authorities = new CaService(Store, Vault, context.Time);
         Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Vault, context.Time);
-        Clusters = ClusterRegistry.Create(Store, context.Time);
+        Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home));
         Rotations = new RotationService(Store, Targets, context.Time);
         StepRunner = new RotationStepRunner(Store, Vault, Targets, context.Time);
     }

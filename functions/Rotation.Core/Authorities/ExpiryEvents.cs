@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Xml;
+using Rotation.Core.Authorities.External;
 using Rotation.Core.Events;
 using Rotation.Core.Expiry;
+using Rotation.Core.Metrics;
 
 namespace Rotation.Core.Authorities;
 
@@ -11,21 +13,31 @@ public static class ExpiryEvents
 {
     private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web);
 
-    public static IEnumerable<CloudEvent> For(CaInventoryRow row, DateTimeOffset at)
+    public static IEnumerable<CloudEvent> For(CaInventoryRow row, DateTimeOffset at) =>
+        TypesFor(row.ExpiryState, row.RotationDue).Select(type => Create(row, type, at));
+
+    /// <summary>
+    /// The same events for a certificate Rotation does not manage (a bundle file, an object in a cluster): the source
+    /// is the cluster (or "/rotation/bundles"), the subject names the cluster and object, and the data carries the layer.
+    /// </summary>
+    public static IEnumerable<CloudEvent> For(ExternalCertificateRow row, DateTimeOffset at) =>
+        TypesFor(row.Assessment.State, row.Assessment.RotationDue).Select(type => Create(row, type, at));
+
+    private static IEnumerable<string> TypesFor(ExpiryState state, bool rotationDue)
     {
-        switch (row.ExpiryState)
+        switch (state)
         {
             case ExpiryState.Expired:
-                yield return Create(row, EventTypes.CertificateExpired, at);
+                yield return EventTypes.CertificateExpired;
                 break;
             case ExpiryState.Warning or ExpiryState.Critical:
-                yield return Create(row, EventTypes.CertificateNearExpiry, at);
+                yield return EventTypes.CertificateNearExpiry;
                 break;
         }
 
-        if (row.RotationDue)
+        if (rotationDue)
         {
-            yield return Create(row, EventTypes.RotationDue, at);
+            yield return EventTypes.RotationDue;
         }
     }
 
@@ -54,6 +66,33 @@ public static class ExpiryEvents
             JsonSerializer.SerializeToElement(data, DataJson));
     }
 
+    private static CloudEvent Create(ExternalCertificateRow row, string type, DateTimeOffset at)
+    {
+        var state = StateName(row.Assessment.State);
+        var day = at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var certificate = row.Certificate;
+        var data = new ExternalExpiryEventData(
+            row.Scope.Domain,
+            row.Scope.Cluster,
+            row.Location,
+            row.Layer.ToLabel(),
+            certificate.Subject,
+            certificate.Issuer,
+            certificate.NotAfter,
+            state,
+            Math.Round(row.Assessment.LifetimeLeftFraction * 100, 2),
+            XmlConvert.ToString(TimeSpan.FromSeconds(Math.Truncate(row.Assessment.TimeLeft.TotalSeconds))),
+            certificate.Sha256);
+        // The object is part of the id: the same root in two ConfigMaps is two things to fix.
+        return new CloudEvent(
+            EventIds.From(certificate.Sha256, type, state, day, row.Subject),
+            row.Scope.Source,
+            type,
+            at,
+            row.Subject,
+            JsonSerializer.SerializeToElement(data, DataJson));
+    }
+
     /// <summary>The lowercase spelling used in events and JSON output ("ok", "warning", ...).</summary>
     public static string StateName(ExpiryState state) => state.ToString().ToLowerInvariant();
 
@@ -63,6 +102,20 @@ public static class ExpiryEvents
         string CaId,
         string Role,
         string Subject,
+        DateTimeOffset NotAfter,
+        string ExpiryState,
+        double LifetimeLeftPercent,
+        string TimeLeft,
+        string Sha256);
+
+    /// <summary>The data of an expiry event about an external certificate; object is where it was read.</summary>
+    private sealed record ExternalExpiryEventData(
+        string? Domain,
+        string? Cluster,
+        string Object,
+        string Layer,
+        string Subject,
+        string Issuer,
         DateTimeOffset NotAfter,
         string ExpiryState,
         double LifetimeLeftPercent,

@@ -35,7 +35,7 @@ public sealed partial class ClusterRegistry
                 continue;
             var shared = other.Targets.SelectMany(TargetObjects.Of).FirstOrDefault(wanted.Contains);
             if (shared is not null)
-                throw new DomainException($"{shared} on {server} is already claimed by cluster '{other.Name}' of trust domain '{other.Domain}': one object belongs to one domain; rotate it from '{other.Domain}', or remove that registration first ('rotation cluster remove {other.Name}')");
+                throw new UnsafeStepException($"{shared} on {server} is already claimed by cluster '{other.Name}' of trust domain '{other.Domain}': one object belongs to one domain; rotate it from '{other.Domain}', or remove that registration first ('rotation cluster remove {other.Name}')");
         }
     }
 

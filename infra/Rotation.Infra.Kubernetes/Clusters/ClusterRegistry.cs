@@ -48,8 +48,8 @@ public sealed partial class ClusterRegistry
     /// The registry as a host wires it: cluster checks connect with <paramref name="options"/> (defaults when null) and,
     /// for AKS clusters, <c>DefaultAzureCredential</c>.
     /// </summary>
-    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null) =>
-        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time)), time ?? TimeProvider.System);
+    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null, string? homeId = null) =>
+        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time)), time ?? TimeProvider.System) { HomeId = homeId ?? "unnamed-home" };
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex ClusterName();
@@ -83,9 +83,20 @@ public sealed partial class ClusterRegistry
                 ? $"target '{misplaced.Kind}' needs a Kubernetes cluster: a host registered with --dir carries only a files target"
                 : $"target '{misplaced.Kind}' is written to a directory, not a cluster: register it without --kubeconfig/--in-cluster/--aks (rotation cluster add NAME --dir DIR)");
         await EnsureUnclaimedAsync(request, kubeconfig, context, aks, cancellationToken);
+        var directories = await EnsureDirectoriesUnclaimedAsync(request, cancellationToken);
 
         var registration = new ClusterRegistration(request.Name, request.Domain, request.Connection, kubeconfig, context, aks, request.Targets, _time.GetUtcNow());
-        await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
+        await ClaimAsync(directories, request, cancellationToken);
+        try
+        {
+            await _store.CommitAsync(new ChangeSet { Clusters = [registration] }, cancellationToken);
+        }
+        catch
+        {
+            await ReleaseAsync(request.Targets, request.Domain, CancellationToken.None);
+            throw;
+        }
+
         return registration with { Version = 1 };
     }
 
@@ -104,6 +115,7 @@ public sealed partial class ClusterRegistry
         if (active is not null)
             throw new DomainException($"cluster '{name}' takes part in rotation '{active.Id}' of domain '{cluster.Domain}': finish or abort it before removing the cluster");
         await _store.CommitAsync(new ChangeSet { RemovedClusters = [cluster] }, cancellationToken);
+        await ReleaseAsync(cluster.Targets, cluster.Domain, cancellationToken);
     }
 
     /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>

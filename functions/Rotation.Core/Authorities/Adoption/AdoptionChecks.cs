@@ -39,7 +39,7 @@ public static class AdoptionChecks
         {
             var between = source.Chain.FirstOrDefault(c => !c.IsSelfSigned && !c.Equals(source.Intermediate) && source.Intermediate.IsSignedBy(c));
             throw new DomainException(between is not null
-                ? $"{source.Origin}: the issuer '{source.Intermediate.Subject}' is signed by intermediate '{between.Subject}', not by a root: Rotation adopts a root with its issuing intermediate directly under it"
+                ? $"{source.Origin}: the issuer '{source.Intermediate.Subject}' is signed by intermediate '{between.Subject}', not by a root: Rotation manages a root with its issuing intermediate directly under it and would drop '{between.Subject}' from every chain it writes; issue a new issuing intermediate straight from the root{RootOf(between, source)} and adopt that, or create a new domain ('rotation init') and move the mesh to it"
                 : $"{source.Origin}: the chain does not verify: issuer '{source.Intermediate.Subject}' is not signed by any root in the bundle ({string.Join(", ", source.Roots.Select(r => $"'{r.Subject}'"))}); supply the root that issued it");
         }
 
@@ -57,6 +57,9 @@ public static class AdoptionChecks
 
         return (issuingRoot, warnings);
     }
+
+    private static string RootOf(Certificate between, AdoptionSource source) =>
+        source.Roots.FirstOrDefault(r => between.IsSignedBy(r)) is { } root ? $" '{root.Subject}'" : string.Empty;
 
     private static void CheckCa(Certificate certificate, string role, string origin, DateTimeOffset now, List<string> warnings)
     {

@@ -64,6 +64,31 @@ public static class AdoptionFiles
         return new AdoptionSource(origin, roots, rootKey, issuerCerts[0], key, chain);
     }
 
+    /// <summary>
+    /// `rotation adopt --root FILE [--root-key FILE] --intermediate FILE --intermediate-key FILE [--chain FILE]`: the
+    /// same material named file by file, for CAs kept in no known layout. The root file may hold several roots (all
+    /// trusted); the intermediate file may carry its chain after it, as may the chain file.
+    /// </summary>
+    public static AdoptionSource ReadFiles(string rootFile, string? rootKeyFile, string intermediateFile, string intermediateKeyFile, string? chainFile, string? passphrase)
+    {
+        var roots = Pem.ReadCertificates(ReadNamed(rootFile, "--root"), rootFile).DistinctBy(c => c.Sha256).ToList();
+        var issuerCerts = Pem.ReadCertificates(ReadNamed(intermediateFile, "--intermediate"), intermediateFile);
+        var key = AdoptionKeys.Read(ReadNamed(intermediateKeyFile, "--intermediate-key"), intermediateKeyFile, passphrase);
+        var chain = issuerCerts.Skip(1).ToList();
+        if (chainFile is not null)
+            chain.AddRange(Pem.ReadCertificates(ReadNamed(chainFile, "--chain"), chainFile).Where(c => !c.Equals(issuerCerts[0]) && !chain.Contains(c)));
+        var rootKey = rootKeyFile is null ? null : AdoptionKeys.Read(ReadNamed(rootKeyFile, "--root-key"), rootKeyFile, passphrase);
+        return new AdoptionSource($"files {Path.GetFullPath(rootFile)} and {Path.GetFullPath(intermediateFile)}", roots, rootKey, issuerCerts[0], key, chain);
+    }
+
+    private static string ReadNamed(string file, string option)
+    {
+        var path = Path.GetFullPath(file);
+        return File.Exists(path)
+            ? File.ReadAllText(path)
+            : throw new DomainException($"{option} file '{path}' does not exist: pass the path of the PEM file");
+    }
+
     private static AdoptionLayout Detect(string directory)
     {
         var found = Layouts.Where(l => Find(directory, l.Value.Issuer) is not null && Find(directory, l.Value.IssuerKey) is not null).Select(l => l.Key).ToList();

@@ -16,7 +16,7 @@ namespace Rotation.Infra.Kubernetes.Targets.Istio;
 /// read, the time rule stands in (every proxy refreshed its certificate since root-cert.pem changed). Workload leaves
 /// live in the proxies' memory, so the leaf gate uses its time rule.
 /// </summary>
-public sealed class IstioPluginCaTarget : KubernetesTarget
+public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificates
 {
     public const string KindName = "istio";
     public const string MultiRootEnv = "ISTIO_MULTIROOT_MESH";
@@ -159,6 +159,20 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
 
         stores.AddRange(await ObserveProxiesAsync(secret, maps.FirstOrDefault(m => m.Namespace() == _options.Namespace), cancellationToken));
         return new TrustReport(Name, stores);
+    }
+
+    /// <summary>The root-cert.pem istiod copied into each namespace's istio-ca-root-cert ConfigMap (one paginated LIST).</summary>
+    public async Task<IReadOnlyList<HeldRoots>> ReadPublishedAsync(CancellationToken cancellationToken = default)
+    {
+        var maps = await GuardAsync($"listing configmaps {_options.RootConfigMap}", () => Paged.ListAllAsync(async token =>
+        {
+            var page = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(
+                fieldSelector: $"metadata.name={_options.RootConfigMap}", limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+            return ((IEnumerable<V1ConfigMap>)page.Items, page.Metadata?.ContinueProperty);
+        }), cancellationToken);
+        return maps.OrderBy(m => m.Namespace(), StringComparer.Ordinal)
+            .Select(m => Held($"configmap {m.Namespace()}/{m.Name()} {RootCert}", Text(m, RootCert)))
+            .ToList();
     }
 
     public override Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) =>
