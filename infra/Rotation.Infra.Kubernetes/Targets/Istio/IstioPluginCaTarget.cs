@@ -46,7 +46,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget
         new("get", "", "configmaps", _options.Namespace),
         new("list", "", "configmaps"),
         new("list", "", "pods"),
-        new("get", "", "pods", Subresource: "proxy"),
+        // Envoy admin (15000) and istiod monitoring (15014) through port-forwards; a WebSocket upgrade needs get, and create since Kubernetes 1.35.
+        new("get", "", "pods", Subresource: "portforward"),
+        new("create", "", "pods", Subresource: "portforward"),
     ];
 
     public override async Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default)
