@@ -119,6 +119,7 @@ public sealed class IstioController : SimulatedMeshController
     {
         lock (_lock)
             _replicaDelays[ordinal] = extra;
+        WakeAfter(TimeSpan.Zero);
     }
 
     /// <summary>The release the istiod Deployment runs now.</summary>
