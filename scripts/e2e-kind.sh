@@ -129,22 +129,31 @@ for pod in $(k get pods -A -l security.istio.io/tlsMode=istio -o jsonpath='{rang
   [[ "$value" == "true" ]] || die "pod $pod runs its sidecar without PROXY_CONFIG_XDS_AGENT=true (found '$value')"
 done
 
-# What each meshed pod's Envoy trusts (ROOTCA validation context) and the issuer of the leaf it presents, read through
-# the admin port as `istioctl proxy-config secret` does (article 003): SHA-256 fingerprints of the trusted roots.
+# What each meshed pod's Envoy trusts (ROOTCA validation context), read through the admin port as `istioctl
+# proxy-config secret` does (article 003): SHA-256 fingerprints of the trusted roots. With a second argument N, every
+# pod must trust exactly N roots (retried for a minute: a PCDS push takes a moment); without it the roots are printed.
 trusted_cas() {
-  local label="$1" pod ns name
+  local label="$1" expect="${2:-}" pod ns name attempt count
   for pod in $(k get pods -A -l security.istio.io/tlsMode=istio -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}'); do
     ns="${pod%%/*}"; name="${pod##*/}"
-    istioctl --kubeconfig "$KUBECONFIG_FILE" proxy-config secret "$name.$ns" -o json > "$WORK/secret.json" \
-      || die "$label: cannot read the Envoy secrets of $pod"
-    python3 - "$WORK/secret.json" "$label" "$pod" <<'PY'
+    for attempt in $(seq 1 12); do
+      istioctl --kubeconfig "$KUBECONFIG_FILE" proxy-config secret "$name.$ns" -o json > "$WORK/secret.json" \
+        || die "$label: cannot read the Envoy secrets of $pod"
+      count="$(python3 - "$WORK/secret.json" "$label" "$pod" <<'PY'
 import base64, hashlib, json, re, sys
 dump = json.load(open(sys.argv[1]))
 secrets = {s["name"]: s["secret"] for s in dump.get("dynamicActiveSecrets", [])}
 ca = base64.b64decode(secrets["ROOTCA"]["validationContext"]["trustedCa"]["inlineBytes"]).decode()
 ders = [base64.b64decode("".join(b.split())) for b in re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", ca, re.S)]
-print(f"{sys.argv[2]}: {sys.argv[3]} trusts", ", ".join(sorted({hashlib.sha256(d).hexdigest()[:16] for d in ders})))
+roots = sorted({hashlib.sha256(d).hexdigest()[:16] for d in ders})
+print(f"{sys.argv[2]}: {sys.argv[3]} trusts", ", ".join(roots), file=sys.stderr)
+print(len(roots))
 PY
+)"
+      [[ -z "$expect" || "$count" == "$expect" ]] && break
+      [[ "$attempt" == 12 ]] && die "$label: the Envoy of $pod trusts $count root(s), expected $expect"
+      sleep 5
+    done
   done
 }
 trusted_cas "before rotation"
@@ -167,7 +176,12 @@ for phase in Prepare DistributeTrust VerifyTrust SwitchIssuer VerifyLeaves Retir
   # --wait keeps driving through gate waits (trust propagation, the leaf TTL) until the next approval or the end.
   rotation resume "$ROTATION_ID" --wait 30m
   check_traffic "after $phase"
-  trusted_cas "after $phase"
+  # Once trust is distributed every Envoy trusts old and new root until the retirement; then only the new one.
+  case "$phase" in
+    DistributeTrust|VerifyTrust|SwitchIssuer|VerifyLeaves) trusted_cas "after $phase" 2 ;;
+    VerifyRetired) trusted_cas "after $phase" 1 ;;
+    *) trusted_cas "after $phase" ;;
+  esac
 done
 
 rotation status "$ROTATION_ID"

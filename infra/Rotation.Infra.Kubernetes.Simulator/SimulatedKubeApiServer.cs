@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using System.Text;
 using k8s;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Rotation.Infra.Kubernetes.Simulator.Api;
 using Rotation.Infra.Kubernetes.Simulator.Faults;
+using Rotation.Infra.Kubernetes.Simulator.PortForward;
 using Rotation.Infra.Kubernetes.Simulator.Store;
 
 namespace Rotation.Infra.Kubernetes.Simulator;
@@ -41,6 +43,9 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
     public AccessPolicy Access { get; } = new();
 
     public RequestLog Requests { get; } = new();
+
+    /// <summary>What listens inside the simulated pods, reached through the pods/portforward subresource.</summary>
+    public PodPorts PodPorts { get; } = new();
 
     /// <summary>http://127.0.0.1:{port}/ once started.</summary>
     public Uri BaseAddress => _port == 0
@@ -102,6 +107,7 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, _port));
             var app = builder.Build();
+            app.UseWebSockets();
             app.Run(ServeAsync);
             await app.StartAsync(cancellationToken);
             _port = new Uri(app.Urls.First()).Port;
@@ -217,6 +223,11 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         {
             response = ApiResponse.Of(401, ApiStatus.Failure(401, "Unauthorized", "Unauthorized"));
         }
+        else if (request.Resource == "pods" && request.Subresource == "portforward")
+        {
+            await ServePortForwardAsync(context, request, at);
+            return;
+        }
         else
         {
             string body;
@@ -237,6 +248,49 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         }
 
         await context.Response.WriteAsync(response.Json, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// pods/{name}/portforward over a WebSocket (a GET upgrade; KubernetesClient's WebSocketNamespacedPodPortForwardAsync,
+    /// ports=N in the query). RBAC: the upgrade is authorized as get on pods/portforward, and since Kubernetes 1.35 also
+    /// as create (kubernetes/kubernetes#134577, AuthorizePodWebsocketUpgradeCreatePermission); the simulator checks both.
+    /// SPDY (POST) is not served.
+    /// </summary>
+    private async Task ServePortForwardAsync(HttpContext context, ApiRequestInfo request, DateTimeOffset at)
+    {
+        ApiResponse? refusal = null;
+        var pod = request.Namespace is null || request.Name is null ? null : Store.TryGet(ResourceKinds.Pods, request.Namespace, request.Name);
+        var portText = request.QueryValue("ports");
+        if (!Access.IsAllowed("get", "", "pods/portforward", request.Namespace) || !Access.IsAllowed("create", "", "pods/portforward", request.Namespace))
+            refusal = ApiResponse.Of(403, ApiStatus.Failure(403, "Forbidden", $"pods \"{request.Name}\" is forbidden: User \"{AccessPolicy.UserName}\" cannot create resource \"pods/portforward\" in API group \"\" in the namespace \"{request.Namespace}\""));
+        else if (pod is null)
+            refusal = ApiResponse.Of(404, ApiStatus.Failure(404, "NotFound", $"pods \"{request.Name}\" not found", request.Kind, request.Name));
+        else if (KubeObjects.StringAt(pod, "status", "phase") is { } phase && phase != "Running")
+            refusal = ApiResponse.Of(400, ApiStatus.Failure(400, "BadRequest", $"pod {request.Name} is not running. Status={phase}"));
+        else if (!context.WebSockets.IsWebSocketRequest)
+            refusal = ApiResponse.Of(400, ApiStatus.Failure(400, "BadRequest", "Upgrade request required"));
+        else if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
+            refusal = ApiResponse.Of(400, ApiStatus.Failure(400, "BadRequest", $"unable to parse \"{portText}\" as a port"));
+
+        Requests.Add(new RecordedRequest(request, refusal?.StatusCode ?? 101, null, at));
+        if (refusal is not null)
+        {
+            context.Response.StatusCode = refusal.StatusCode;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(refusal.Json, context.RequestAborted);
+            return;
+        }
+
+        var protocol = context.WebSockets.WebSocketRequestedProtocols.Contains(PortForwardSession.ChannelProtocol) ? PortForwardSession.ChannelProtocol : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+        try
+        {
+            await PortForwardSession.RunAsync(socket, request.Namespace!, request.Name!, KubeObjects.StringAt(pod, "metadata", "uid") ?? "", int.Parse(portText!, CultureInfo.InvariantCulture), PodPorts, context.RequestAborted);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client went away mid-forward.
+        }
     }
 
     private bool IsAuthorized(HttpRequest request) =>

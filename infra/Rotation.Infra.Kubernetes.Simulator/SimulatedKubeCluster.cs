@@ -17,6 +17,9 @@ public sealed class SimulatedKubeCluster : IAsyncDisposable
         CertManager = new CertManagerController(Store, controllerOptions);
         TrustManager = new TrustManagerController(Store, controllerOptions);
         Trust = new ClusterTrustView(Store);
+        Server.PodPorts.Register(request => Istio.ServePort(request.Namespace, request.Pod, request.Port, request.PathAndQuery) is { } answer
+            ? new PortForward.PodHttpAnswer(200, answer.ContentType, answer.Body)
+            : null);
     }
 
     public SimulatedKubeApiServer Server { get; }

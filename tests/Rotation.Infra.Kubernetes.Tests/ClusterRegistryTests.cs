@@ -144,11 +144,11 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var report = await _registry.CheckAsync("prod-west", RotationKind.Root);
 
         var permissions = report.Lines.Where(l => l.Check.Contains(": may ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(8, permissions.Count); // issue 11 added get configmaps (mesh config), list pods, get pods/proxy
+        Assert.Equal(9, permissions.Count); // issue 11: get configmaps (mesh config), list pods, get and create pods/portforward (Envoy admin, istiod metrics)
         var denied = Assert.Single(permissions, l => !l.Passed);
         Assert.Equal("prod-west/istio: may patch deployments.apps in istio-system", denied.Check);
         Assert.Contains("docs/targets.md", denied.Detail, StringComparison.Ordinal);
-        Assert.Equal(8, _cluster.Requests.Count("create", "selfsubjectaccessreviews"));
+        Assert.Equal(9, _cluster.Requests.Count("create", "selfsubjectaccessreviews"));
         Assert.All(report.Lines.Where(l => !l.Check.Contains(": may ", StringComparison.Ordinal)), l => Assert.True(l.Passed, l.Check));
     }
 

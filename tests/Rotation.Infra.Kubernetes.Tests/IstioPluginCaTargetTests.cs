@@ -207,6 +207,38 @@ public sealed class IstioPluginCaTargetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Istiods_own_ConfigMap_counts_only_when_byte_equal_to_cacerts_so_A_B_does_not_confirm_an_A_B_B_write()
+    {
+        // A fingerprint set cannot tell A+B from A+B+B; the bytes istiod's leader copies (configutil.go insertData) can.
+        Seed.Istio(_cluster.Store, _pki.A, multiRoot: true, namespaces: ["istio-system", "default"]);
+        var both = Pem.WriteCertificates([_pki.A.Root.Certificate, _pki.B.Root.Certificate]);
+        var bothAndB = both + _pki.B.Root.Certificate.ToPem();
+        _cluster.Store.Modify(ResourceKinds.Secrets, "istio-system", "cacerts", s =>
+        {
+            s["data"]!["root-cert.pem"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(bothAndB));
+            return s;
+        });
+        foreach (var ns in new[] { "istio-system", "default" })
+            _cluster.Store.PutConfigMap(ns, "istio-ca-root-cert", new Dictionary<string, string> { ["root-cert.pem"] = both });
+        var gate = (Rotation.Core.Ports.TrustReport r) => Rotation.Core.Rotations.Evidence.TrustEvidence.Evaluate(
+            [Rotation.Core.Rotations.Evidence.TargetResult.Ok(r.Target, r)], _pki.Both.Fingerprints.ToList(), [], f => f[..12]);
+
+        var stale = await Target().ReportTrustAsync();
+
+        var leader = Assert.Single(stale.Stores, s => s.Location.StartsWith("configmap istio-system/", StringComparison.Ordinal));
+        Assert.Contains("not byte-equal to cacerts root-cert.pem", leader.Location, StringComparison.Ordinal);
+        Assert.Empty(leader.Sha256Fingerprints);
+        Assert.Contains(stale.Stores, s => s.Location == "configmap default/istio-ca-root-cert" && s.Sha256Fingerprints.Count == 2);
+        Assert.False(gate(stale).Satisfied);
+        Assert.Contains("configmap istio-system/istio-ca-root-cert", gate(stale).Reason, StringComparison.Ordinal);
+
+        _cluster.Store.PutConfigMap("istio-system", "istio-ca-root-cert", new Dictionary<string, string> { ["root-cert.pem"] = bothAndB });
+        var loaded = await Target().ReportTrustAsync();
+
+        Assert.True(gate(loaded).Satisfied, gate(loaded).Reason);
+    }
+
+    [Fact]
     public async Task Trust_report_over_2000_namespaces_reads_configmaps_with_at_most_4_paginated_lists()
     {
         var namespaces = _cluster.Store.CreateNamespaces(2000);

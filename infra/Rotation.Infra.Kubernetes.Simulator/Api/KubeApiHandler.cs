@@ -99,7 +99,8 @@ public sealed class KubeApiHandler
         var allowed = _access.IsAllowed(
             KubeObjects.StringAt(attributes, "verb") ?? "",
             KubeObjects.StringAt(attributes, "group") ?? "",
-            KubeObjects.StringAt(attributes, "resource") ?? "",
+            // RBAC names a subresource as resource/subresource (pods/portforward), which is how Deny takes it.
+            (KubeObjects.StringAt(attributes, "resource") ?? "") + (KubeObjects.StringAt(attributes, "subresource") is { Length: > 0 } sub ? "/" + sub : ""),
             KubeObjects.StringAt(attributes, "namespace") is { Length: > 0 } ns ? ns : null);
         review["apiVersion"] = "authorization.k8s.io/v1";
         review["kind"] = "SelfSubjectAccessReview";

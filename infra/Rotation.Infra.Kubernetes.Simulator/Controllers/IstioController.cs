@@ -21,26 +21,39 @@ namespace Rotation.Infra.Kubernetes.Simulator.Controllers;
 /// <item>Publishing (pilot/pkg/serviceregistry/kube/controller/namespacecontroller.go, run by the leader only, and
 /// security/pkg/k8s/configutil.go insertData): the exact root-cert.pem bytes it loaded go to ConfigMap
 /// istio-ca-root-cert (label istio.io/config=true) in every namespace but kube-public, kube-node-lease and
-/// local-path-storage (kube-system too from 1.21), written only when they differ. This simulator runs one istiod;
-/// the leader is that one.</item>
+/// local-path-storage (kube-system too from 1.21), written only when they differ.</item>
+/// <item>Replicas: the Deployment's spec.replicas istiods each mount cacerts and load it on their own (each after its
+/// mounted-file delay, <see cref="DelayReplica"/> makes one lag); replica 0 is the leader that publishes. Each shows
+/// what it loaded on its monitoring port (<see cref="IstiodMetrics"/>), reached by port-forward to its pod.</item>
+/// <item>Proxies: every meshed pod's agent and Envoy (<see cref="IstioProxyAgents"/>), whose admin config_dump is
+/// served through port-forward on 15000 (<see cref="EnvoyAdminDump"/>).</item>
 /// </list>
 /// </summary>
 public sealed class IstioController : SimulatedMeshController
 {
     private static readonly HashSet<string> IgnoredNamespaces = new(StringComparer.Ordinal) { "kube-public", "kube-node-lease", "local-path-storage" };
     private readonly object _lock = new();
-    private LoadedSigningCa? _loadedCa;
-    private string? _caLoadError;
-    private string? _heldRoot;
-    private string? _heldCrl;
+    private readonly List<Replica> _replicas = [new()];
+    private readonly Dictionary<int, TimeSpan> _replicaDelays = [];
+    private readonly IstioProxyAgents _agents = new();
     private string? _istiodTemplateHash;
     private string? _startingHash;
-    private string? _lastDecision;
-    private bool _watching;
-    private int _reloads;
-    private string? _mountedVersion;
-    private string? _pendingVersion;
-    private DateTimeOffset _pendingSince;
+
+    /// <summary>One istiod process: what it loaded from its mounted cacerts.</summary>
+    private sealed class Replica
+    {
+        public LoadedSigningCa? LoadedCa;
+        public string? CaLoadError;
+        public string? HeldRoot;
+        public string? HeldChain;
+        public string? HeldCrl;
+        public string? LastDecision;
+        public bool Watching;
+        public int Reloads;
+        public string? MountedVersion;
+        public string? PendingVersion;
+        public DateTimeOffset PendingSince;
+    }
 
     public IstioController(KubeObjectStore store, MeshControllerOptions? options = null)
         : base(store, options)
@@ -50,23 +63,64 @@ public sealed class IstioController : SimulatedMeshController
     /// <summary>How long after a cacerts write the mounted files change (kubelet sync); zero by default for fast tests.</summary>
     public TimeSpan MountedFileDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>The plug-in CA istiod signs workload certificates with (for a drill's simulated workloads).</summary>
-    public LoadedSigningCa? LoadedCa => Volatile.Read(ref _loadedCa);
+    /// <summary>Istio's DEFAULT_WORKLOAD_CERT_TTL (24 h): the simulated agents refresh their certificate at half of it.</summary>
+    public TimeSpan WorkloadCertTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>The root-cert.pem text istiod holds and publishes.</summary>
-    public string? HeldRootCertPem => Volatile.Read(ref _heldRoot);
+    /// <summary>The plug-in CA the leader signs workload certificates with (for a drill's simulated workloads).</summary>
+    public LoadedSigningCa? LoadedCa => Leader(r => r.LoadedCa);
 
-    /// <summary>Why the current cacerts were refused (istiod keeps the previous CA), or null.</summary>
-    public string? CaLoadError => Volatile.Read(ref _caLoadError);
+    /// <summary>The root-cert.pem text the leader holds and publishes.</summary>
+    public string? HeldRootCertPem => Leader(r => r.HeldRoot);
 
-    /// <summary>What istiod did with cacerts on its last pass, in its own terms (for drill reports).</summary>
-    public string? LastDecision => Volatile.Read(ref _lastDecision);
+    /// <summary>Why the current cacerts were refused by the leader (it keeps the previous CA), or null.</summary>
+    public string? CaLoadError => Leader(r => r.CaLoadError);
 
-    /// <summary>Whether istiod watches /etc/cacerts (it started with a complete plug-in bundle).</summary>
-    public bool WatchesCacerts => Volatile.Read(ref _watching);
+    /// <summary>What the leader did with cacerts on its last pass, in istiod's terms (for drill reports).</summary>
+    public string? LastDecision => Leader(r => r.LastDecision);
 
-    /// <summary>How many times istiod loaded cacerts in place (handleEvent reached "Istiod certificates are reloaded").</summary>
-    public int InPlaceReloads => Volatile.Read(ref _reloads);
+    /// <summary>Whether the leader watches /etc/cacerts (it started with a complete plug-in bundle).</summary>
+    public bool WatchesCacerts => Leader(r => r.Watching);
+
+    /// <summary>How many times the leader loaded cacerts in place (handleEvent reached "Istiod certificates are reloaded").</summary>
+    public int InPlaceReloads => Leader(r => r.Reloads);
+
+    /// <summary>The root-cert.pem each replica holds, by ordinal (the leader first).</summary>
+    public IReadOnlyList<string?> ReplicaRootCertPems
+    {
+        get
+        {
+            lock (_lock)
+                return _replicas.Select(r => r.HeldRoot).ToList();
+        }
+    }
+
+    /// <summary>The CA each replica signs with, by ordinal.</summary>
+    public IReadOnlyList<LoadedSigningCa?> ReplicaCas
+    {
+        get
+        {
+            lock (_lock)
+                return _replicas.Select(r => r.LoadedCa).ToList();
+        }
+    }
+
+    /// <summary>What each meshed pod's Envoy trusts now (its ROOTCA), by "namespace/pod".</summary>
+    public IReadOnlyDictionary<string, string> ProxyRootCas
+    {
+        get
+        {
+            lock (_lock)
+                return _agents.RootCas();
+        }
+    }
+
+    /// <summary>Makes replica <paramref name="ordinal"/> see cacerts changes <paramref name="extra"/> later than the others (a slow kubelet).</summary>
+    public void DelayReplica(int ordinal, TimeSpan extra)
+    {
+        lock (_lock)
+            _replicaDelays[ordinal] = extra;
+        WakeAfter(TimeSpan.Zero);
+    }
 
     /// <summary>The release the istiod Deployment runs now.</summary>
     public IstiodRelease Release => IstiodRelease.FromImage(Image(Store.TryGet(ResourceKinds.Deployments, IstioNames.Namespace, IstioNames.IstiodDeployment)));
@@ -75,7 +129,9 @@ public sealed class IstioController : SimulatedMeshController
         (change.Kind == ResourceKinds.Secrets && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.CaSecret)
         || (change.Kind == ResourceKinds.Deployments && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.IstiodDeployment)
         || (change.Kind == ResourceKinds.Namespaces && change.Type == ObjectChangeType.Added)
-        || (change.Kind == ResourceKinds.ConfigMaps && change.Name == IstioNames.RootConfigMap && change.Type != ObjectChangeType.Added);
+        || (change.Kind == ResourceKinds.ConfigMaps && change.Name == IstioNames.RootConfigMap && change.Type != ObjectChangeType.Added)
+        || (change.Kind == ResourceKinds.ConfigMaps && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.MeshConfigMap)
+        || change.Kind == ResourceKinds.Pods;
 
     protected override void Reconcile()
     {
@@ -87,6 +143,7 @@ public sealed class IstioController : SimulatedMeshController
             var templateHash = WorkloadController.TemplateHash(istiod["spec"]?["template"]);
             var caSecret = Store.TryGet(ResourceKinds.Secrets, IstioNames.Namespace, IstioNames.CaSecret);
             var release = IstiodRelease.FromImage(Image(istiod));
+            var replicas = istiod["spec"]?["replicas"] is null ? 1 : Math.Max(1, (int)KubeObjects.LongAt(istiod["spec"]!["replicas"]));
             if (templateHash != _istiodTemplateHash && templateHash != _startingHash)
             {
                 // A new istiod pod takes a moment to start: it reads /etc/cacerts one pass later (the old one keeps serving).
@@ -96,91 +153,154 @@ public sealed class IstioController : SimulatedMeshController
             else if (templateHash != _istiodTemplateHash)
             {
                 _istiodTemplateHash = templateHash;
-                Start(caSecret, istiod, release);
+                _replicas.Clear();
+                for (var i = 0; i < replicas; i++)
+                {
+                    _replicas.Add(new Replica());
+                    Start(_replicas[i], caSecret, istiod, release);
+                }
             }
-            else if (_watching && caSecret is not null && Mounted(caSecret))
+            else
             {
-                HandleEvent(caSecret, istiod, release);
+                while (_replicas.Count < replicas)
+                {
+                    _replicas.Add(new Replica());
+                    Start(_replicas[^1], caSecret, istiod, release);
+                }
+
+                if (_replicas.Count > replicas)
+                    _replicas.RemoveRange(replicas, _replicas.Count - replicas);
+                for (var i = 0; i < _replicas.Count; i++)
+                {
+                    if (_replicas[i].Watching && caSecret is not null && Mounted(_replicas[i], i, caSecret))
+                        HandleEvent(_replicas[i], caSecret, istiod, release);
+                }
             }
 
-            if (_heldRoot is not null)
-                Publish(_heldRoot, release);
+            if (_replicas[0].HeldRoot is { } root)
+                Publish(root, release);
+            var refresh = _agents.Sync(Store, _replicas.Select(r => r.HeldRoot).ToList(), MultiRoot(istiod), MeshPcds(), WorkloadCertTtl, Time.GetUtcNow());
+            if (refresh is { } due)
+                WakeAfter(due);
         }
     }
 
-    /// <summary>The watcher sees a secret version once it has been mounted for <see cref="MountedFileDelay"/>.</summary>
-    private bool Mounted(JsonObject caSecret)
+    /// <summary>
+    /// Serves what listens inside istiod and proxy pods, for the API server's port-forward: Envoy's admin config_dump
+    /// on 15000 of a meshed pod, and /metrics on 15014 of an istiod pod (replica ordinal = its place among the istiod
+    /// pods sorted by name).
+    /// </summary>
+    public PodHttpAnswerText? ServePort(string @namespace, string pod, int port, string pathAndQuery)
+    {
+        lock (_lock)
+        {
+            if (port == 15000 && pathAndQuery.StartsWith("/config_dump", StringComparison.Ordinal))
+                return _agents.ConfigDump(@namespace, pod) is { } dump ? new PodHttpAnswerText("application/json", dump) : null;
+            if (port == IstiodMetrics.MonitoringPort && @namespace == IstioNames.Namespace && pathAndQuery.StartsWith("/metrics", StringComparison.Ordinal))
+            {
+                var ordinal = IstiodPodNames().IndexOf(pod);
+                if (ordinal < 0 || ordinal >= _replicas.Count)
+                    return null;
+                return new PodHttpAnswerText("text/plain; version=0.0.4", IstiodMetrics.Text(_replicas[ordinal].HeldRoot, _replicas[ordinal].HeldChain));
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The istiod pods in name order: replica ordinal i is the i-th.</summary>
+    public List<string> IstiodPodNames() =>
+        Store.List(ResourceKinds.Pods, IstioNames.Namespace, p => KubeObjects.Labels(p).GetValueOrDefault("app") == IstioNames.IstiodDeployment)
+            .Items.Select(p => KubeObjects.Name(p)!).Order(StringComparer.Ordinal).ToList();
+
+    private T Leader<T>(Func<Replica, T> read)
+    {
+        lock (_lock)
+            return read(_replicas[0]);
+    }
+
+    private bool MeshPcds()
+    {
+        var mesh = Store.TryGet(ResourceKinds.ConfigMaps, IstioNames.Namespace, IstioNames.MeshConfigMap);
+        var text = mesh is null ? null : KubeObjects.ConfigMapText(mesh, IstioNames.MeshConfigKey);
+        var m = text is null ? null : System.Text.RegularExpressions.Regex.Match(text, IstioNames.PcdsEnv + @":\s*""?([^""\s]*)""?");
+        return m is { Success: true } && IstioProxyAgents.GoBool(m.Groups[1].Value) == true;
+    }
+
+    /// <summary>A replica's watcher sees a secret version once it has been mounted for <see cref="MountedFileDelay"/> (plus its own lag).</summary>
+    private bool Mounted(Replica replica, int ordinal, JsonObject caSecret)
     {
         var version = KubeObjects.ResourceVersion(caSecret);
-        if (version == _mountedVersion)
+        if (version == replica.MountedVersion)
             return false;
         var now = Time.GetUtcNow();
-        if (version != _pendingVersion)
+        if (version != replica.PendingVersion)
         {
-            _pendingVersion = version;
-            _pendingSince = now;
+            replica.PendingVersion = version;
+            replica.PendingSince = now;
         }
 
-        var due = _pendingSince + MountedFileDelay;
+        var due = replica.PendingSince + MountedFileDelay + _replicaDelays.GetValueOrDefault(ordinal);
         if (now < due)
         {
             WakeAfter(due - now);
             return false;
         }
 
-        _mountedVersion = version;
+        replica.MountedVersion = version;
         return true;
     }
 
-    private void Start(JsonObject? caSecret, JsonObject istiod, IstiodRelease release)
+    private void Start(Replica replica, JsonObject? caSecret, JsonObject istiod, IstiodRelease release)
     {
-        _mountedVersion = caSecret is null ? null : KubeObjects.ResourceVersion(caSecret);
+        replica.MountedVersion = caSecret is null ? null : KubeObjects.ResourceVersion(caSecret);
         var files = caSecret is null ? null : CaFiles.Detect(caSecret);
         if (files is not { Complete: true })
         {
             // createIstioCA: an incomplete plug-in bundle at start means a self-signed CA and no cacerts watcher.
-            Volatile.Write(ref _watching, false);
+            replica.Watching = false;
             var selfSigned = SelfSignedCa();
-            Volatile.Write(ref _loadedCa, selfSigned);
-            Volatile.Write(ref _heldRoot, selfSigned.Roots.ToPem());
-            Volatile.Write(ref _lastDecision, "Use self-signed certificate as the CA certificate (no complete cacerts at start; not watching cacerts)");
+            replica.LoadedCa = selfSigned;
+            replica.HeldRoot = selfSigned.Roots.ToPem();
+            replica.HeldChain = null;
+            replica.LastDecision = "Use self-signed certificate as the CA certificate (no complete cacerts at start; not watching cacerts)";
             return;
         }
 
         var crl = release.ReadsCrl && CrlEnabled(istiod) ? files.Crl : null;
-        Load(files, crl, "loaded cacerts at startup");
-        Volatile.Write(ref _watching, true);
+        Load(replica, files, crl, "loaded cacerts at startup");
+        replica.Watching = true;
     }
 
-    private void HandleEvent(JsonObject caSecret, JsonObject istiod, IstiodRelease release)
+    private void HandleEvent(Replica replica, JsonObject caSecret, JsonObject istiod, IstiodRelease release)
     {
         var files = CaFiles.Detect(caSecret);
         if (files.Root is null)
         {
-            Refuse("failed reading root-cert.pem");
+            Refuse(replica, "failed reading root-cert.pem");
             return;
         }
 
         var crl = release.ReadsCrl && CrlEnabled(istiod) ? files.Crl : null;
-        var refusal = release.RootCertRefusal(_heldRoot ?? "", files.Root, MultiRoot(istiod), crlChanged: crl != _heldCrl);
+        var refusal = release.RootCertRefusal(replica.HeldRoot ?? "", files.Root, MultiRoot(istiod), crlChanged: crl != replica.HeldCrl);
         if (refusal is not null)
         {
-            Refuse(refusal);
+            Refuse(replica, refusal);
             return;
         }
 
-        if (Load(files, crl, "Istiod certificates are reloaded"))
-            Interlocked.Increment(ref _reloads);
+        if (Load(replica, files, crl, "Istiod certificates are reloaded"))
+            replica.Reloads++;
     }
 
-    private void Refuse(string line)
+    private static void Refuse(Replica replica, string line)
     {
-        Volatile.Write(ref _caLoadError, line + ": istiod keeps the old CA until it restarts");
-        Volatile.Write(ref _lastDecision, line);
+        replica.CaLoadError = line + ": istiod keeps the old CA until it restarts";
+        replica.LastDecision = line;
     }
 
     /// <summary>VerifyAndSetAll: the chain must verify against root-cert.pem, and with a CRL every chain certificate must have signed one.</summary>
-    private bool Load(CaFiles files, string? crl, string decision)
+    private bool Load(Replica replica, CaFiles files, string? crl, string decision)
     {
         var (loaded, error) = SigningCaLoader.Load(files.SigningCert is null ? null : files.SigningCert.TrimEnd() + "\n" + (files.Chain ?? ""), files.Key, files.Root, Time.GetUtcNow(), $"secret {IstioNames.Namespace}/{IstioNames.CaSecret}");
         if (loaded is not null && crl is not null && MissingCrlSigners(crl, files.Chain ?? files.SigningCert!) is { Count: > 0 } missing)
@@ -188,17 +308,18 @@ public sealed class IstioController : SimulatedMeshController
             (loaded, error) = (null, $"Failed to update new Plug-in CA certs: missing CRL signed by certificates: [{string.Join(" ", missing)}]");
         }
 
-        Volatile.Write(ref _caLoadError, error);
+        replica.CaLoadError = error;
         if (loaded is null)
         {
-            Volatile.Write(ref _lastDecision, "refused cacerts: " + error);
+            replica.LastDecision = "refused cacerts: " + error;
             return false;
         }
 
-        Volatile.Write(ref _loadedCa, loaded);
-        Volatile.Write(ref _heldRoot, files.Root);
-        _heldCrl = crl;
-        Volatile.Write(ref _lastDecision, decision);
+        replica.LoadedCa = loaded;
+        replica.HeldRoot = files.Root;
+        replica.HeldChain = files.Chain ?? files.SigningCert;
+        replica.HeldCrl = crl;
+        replica.LastDecision = decision;
         return true;
     }
 
@@ -265,12 +386,7 @@ public sealed class IstioController : SimulatedMeshController
     /// <summary>pilot/pkg/features/pilot.go: PILOT_ENABLE_CA_CRL, default true.</summary>
     private static bool CrlEnabled(JsonObject? istiod) => ParseGoBool(Env(istiod, "PILOT_ENABLE_CA_CRL")) ?? true;
 
-    private static bool? ParseGoBool(string? value) => value switch
-    {
-        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
-        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
-        _ => null,
-    };
+    private static bool? ParseGoBool(string? value) => IstioProxyAgents.GoBool(value);
 
     private void Publish(string root, IstiodRelease release)
     {
@@ -324,3 +440,6 @@ public sealed class IstioController : SimulatedMeshController
         }
     }
 }
+
+/// <summary>A pod port's answer body and its content type.</summary>
+public sealed record PodHttpAnswerText(string ContentType, string Body);

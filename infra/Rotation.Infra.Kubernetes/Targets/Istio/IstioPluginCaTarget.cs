@@ -29,12 +29,14 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
 
     private readonly IstioTargetOptions _options;
     private readonly IstioProxyEvidence _proxies;
+    private readonly IstiodReplicaEvidence _replicas;
 
     public IstioPluginCaTarget(ClusterConnection connection, IstioTargetOptions options)
         : base(connection, KindName)
     {
         _options = options;
         _proxies = new IstioProxyEvidence(connection, Name);
+        _replicas = new IstiodReplicaEvidence(connection);
     }
 
     public override IReadOnlyList<ResourcePermission> RequiredPermissions =>
@@ -46,7 +48,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
         new("get", "", "configmaps", _options.Namespace),
         new("list", "", "configmaps"),
         new("list", "", "pods"),
-        new("get", "", "pods", Subresource: "proxy"),
+        // Envoy admin (15000) and istiod monitoring (15014) through port-forwards; a WebSocket upgrade needs get, and create since Kubernetes 1.35.
+        new("get", "", "pods", Subresource: "portforward"),
+        new("create", "", "pods", Subresource: "portforward"),
     ];
 
     public override async Task<PreflightReport> PreflightAsync(RotationKind kind, CancellationToken cancellationToken = default)
@@ -157,7 +161,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
                 stores.Add(Observe(location, text));
         }
 
-        stores.AddRange(await ObserveProxiesAsync(secret, maps.FirstOrDefault(m => m.Namespace() == _options.Namespace), cancellationToken));
+        var leaderMap = maps.FirstOrDefault(m => m.Namespace() == _options.Namespace);
+        stores.AddRange(await ObserveReplicasAsync(secret, leaderMap, cancellationToken));
+        stores.AddRange(await ObserveProxiesAsync(secret, leaderMap, cancellationToken));
         return new TrustReport(Name, stores);
     }
 
@@ -175,9 +181,56 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
             .ToList();
     }
 
-    public override Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(new LeafReport(Name, false, [],
-            "Istio workload certificates are delivered over SDS and live only in the proxies' memory; the Kubernetes API does not show them"));
+    /// <summary>
+    /// Leaves live in the proxies' memory, so the leaf gate uses its time rule; but it holds while any istiod replica
+    /// has not loaded the issuer in cacerts (<see cref="IstiodReplicaEvidence"/>), naming it: such a replica keeps
+    /// signing from the old CA however long the gate waits.
+    /// </summary>
+    public override async Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default)
+    {
+        var secret = await ReadSecretAsync(_options.Namespace, _options.Secret, cancellationToken);
+        var reads = await ReadReplicasAsync(secret, cancellationToken);
+        var lagging = reads.Where(r => r.Loaded == false).ToList();
+        if (lagging.Count > 0)
+            throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {string.Join("; ", lagging.Select(r => $"istiod pod {r.Pod.Namespace()}/{r.Pod.Name()} {r.Detail}"))}");
+        var unreadable = reads.Where(r => r.Loaded is null).Select(r => $"{r.Pod.Name()} ({r.Detail})").ToList();
+        return new LeafReport(Name, false, [],
+            "Istio workload certificates are delivered over SDS and live only in the proxies' memory; the Kubernetes API does not show them"
+            + (unreadable.Count == 0 ? $"; all {reads.Count} istiod replica(s) serve the cert-chain.pem in cacerts" : $"; istiod replica(s) not checked: {string.Join(", ", unreadable)}"));
+    }
+
+    private async Task<IReadOnlyList<IstiodReplicaEvidence.ReplicaRead>> ReadReplicasAsync(V1Secret? secret, CancellationToken cancellationToken)
+    {
+        var istiod = await ReadIstiodAsync(cancellationToken);
+        if (istiod is null || secret is null)
+            return [];
+        var pods = await ListIstiodPodsAsync(istiod, cancellationToken);
+        return await _replicas.ReadAsync(pods, Text(secret, RootCert), Text(secret, CertChain) ?? Text(secret, CaCert), cancellationToken);
+    }
+
+    /// <summary>
+    /// One store per istiod replica. A replica whose gauges show it has not loaded cacerts holds the gate (empty store,
+    /// naming why). One whose gauges match is reported with cacerts' roots, saying the gauges cannot show an appended
+    /// root. One whose metrics cannot be read is judged by the leader's ConfigMap bytes.
+    /// </summary>
+    private async Task<IEnumerable<TrustStoreObservation>> ObserveReplicasAsync(V1Secret? secret, V1ConfigMap? leaderMap, CancellationToken cancellationToken)
+    {
+        var rootText = Text(secret, RootCert);
+        var leaderCurrent = rootText is not null && Text(leaderMap, RootCert) == rootText;
+        var observations = new List<TrustStoreObservation>();
+        foreach (var read in await ReadReplicasAsync(secret, cancellationToken))
+        {
+            observations.Add(read.Loaded switch
+            {
+                true => Observe($"{read.Location}: {read.Detail}", rootText),
+                false => new TrustStoreObservation($"{read.Location}: {read.Detail}", []),
+                null when leaderCurrent => Observe($"{read.Location}: {read.Detail}; judged by the leader's ConfigMap, byte-equal to cacerts", rootText),
+                null => new TrustStoreObservation($"{read.Location}: {read.Detail}; the leader's ConfigMap is not byte-equal to cacerts either", []),
+            });
+        }
+
+        return observations;
+    }
 
     public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
     {

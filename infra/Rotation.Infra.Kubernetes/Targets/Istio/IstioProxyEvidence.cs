@@ -3,25 +3,28 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Rotation.Infra.Kubernetes.Clusters;
+using Rotation.Infra.Kubernetes.Http;
 using Rotation.Infra.Kubernetes.Writing;
 
 namespace Rotation.Infra.Kubernetes.Targets.Istio;
 
 /// <summary>
-/// What meshed pods' Envoys trust and present, read as `istioctl proxy-config secret` does: Envoy's admin
-/// /config_dump on port 15000 (istioctl reaches it with a port-forward, pkg/kube/client.go portForwardRequest at
-/// 86c9f01). Rotation reads it through the API server's pods/proxy subresource
-/// (GET /api/v1/namespaces/NS/pods/NAME:15000/proxy/config_dump), so a cluster whose proxies do not answer there
-/// (Envoy's admin listens on localhost in stock Istio) yields "unreadable" and the gate falls back to the time rule.
+/// What meshed pods' Envoys trust and present, read as `istioctl proxy-config secret` does: GET
+/// config_dump?mask=dynamic_active_secrets,dynamic_warming_secrets on Envoy's admin port 15000 (istio/istio 86c9f01,
+/// istioctl/pkg/proxyconfig/proxyconfig.go secretPath and extractConfigDump), through a port-forward
+/// (<see cref="PodPortForward"/>): Envoy's admin listens on the pod's localhost only, so the pods/proxy subresource
+/// cannot reach it. A pod whose port-forward is refused or forbidden, or whose admin does not answer, is "unreadable"
+/// and the gate falls back to the time rule for it.
 ///
 /// API economy and sampling: one paginated LIST of meshed pods (label security.istio.io/tlsMode=istio, Running),
-/// then at most <see cref="IstioTargetOptions.ProxySample"/> config_dump GETs, four at a time. When there are more
+/// then at most <see cref="IstioTargetOptions.ProxySample"/> port-forwards, four at a time. When there are more
 /// pods than that, the sample is one pod per namespace (namespaces in SHA-256 order of their name) and then further
 /// pods in SHA-256 order of their uid; both orders are stable across reports, so a pod seen lagging stays sampled.
 /// </summary>
 internal sealed class IstioProxyEvidence
 {
     public const int AdminPort = 15000;
+    public const string SecretsPath = "/config_dump?mask=dynamic_active_secrets,dynamic_warming_secrets";
     private const int MaxInFlight = 4;
 
     private readonly ClusterConnection _connection;
@@ -75,11 +78,10 @@ internal sealed class IstioProxyEvidence
     {
         try
         {
-            using var response = await _connection.Client.CoreV1.ConnectGetNamespacedPodProxyWithPathWithHttpMessagesAsync(
-                $"{pod.Name()}:{AdminPort}", pod.Namespace(), "config_dump", cancellationToken: cancellationToken);
-            await using var body = response.Body;
-            using var reader = new StreamReader(body, Encoding.UTF8);
-            var json = await reader.ReadToEndAsync(cancellationToken);
+            var answer = await PodPortForward.GetAsync(_connection.Client, pod.Namespace(), pod.Name(), AdminPort, SecretsPath, _connection.Options.Retry.AttemptTimeout, cancellationToken);
+            if (answer.StatusCode != 200)
+                return new ProxyRead(pod, null, $"envoy admin answered {answer.StatusCode} to config_dump");
+            var json = answer.Body;
             var dump = EnvoySecretsDump.Parse(json);
             return dump.TrustedCaPem is null
                 ? new ProxyRead(pod, null, "config_dump has no ROOTCA validation context yet")
@@ -93,8 +95,7 @@ internal sealed class IstioProxyEvidence
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var status = e is k8s.Autorest.HttpOperationException http ? $"{(int)http.Response.StatusCode} " : "";
-            return new ProxyRead(pod, null, $"{status}{e.GetType().Name}: {FirstLine(e.Message)}");
+            return new ProxyRead(pod, null, e is PodPortForwardException ? FirstLine(e.Message) : $"{e.GetType().Name}: {FirstLine(e.Message)}");
         }
     }
 
