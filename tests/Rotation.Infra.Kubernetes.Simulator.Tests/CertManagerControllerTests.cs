@@ -185,4 +185,31 @@ public sealed class CertManagerControllerTests
         Assert.NotEqual(first, KubeObjects.SecretText(store.Get(ResourceKinds.Secrets, "apps", "web-tls"), "tls.crt"));
         Assert.Null(certManager.LastError);
     }
+
+    [Fact]
+    public async Task A_leaf_is_signed_for_its_whole_duration_even_past_the_ca_notAfter()
+    {
+        // cert-manager 2d0d7f7f: pkg/util/pki/certificatetemplate.go CertificateTemplateOverrideDuration sets
+        // notAfter = now + duration and pkg/util/pki/csr.go SignCertificate signs it as is; nothing caps it at the CA's
+        // notAfter. The simulator used to cap it, hiding leaves that stop verifying when their CA expires.
+        await using var h = await SimulatorHarness.StartAsync();
+        var root = TestPki.Root(Now, "CN=Root A");
+        var shortCa = TestPki.Intermediate(root, Now, "CN=Short CA", lifetime: TimeSpan.FromDays(10));
+        h.Server.Store.PutCaSecret(CertManagerNames.Namespace, "short-ca", shortCa, [root.Certificate], [root.Certificate]);
+        h.Server.Store.PutCaIssuer(null, "short-ca", "short-ca");
+        h.Server.Store.PutCertificate("apps", "web", "web-tls", "short-ca", "ClusterIssuer", ["web.apps.svc"], duration: "2160h");
+        await using var certManager = new CertManagerController(h.Server.Store, new MeshControllerOptions { PropagationDelay = Delay });
+
+        certManager.Start();
+        await Eventually.TrueAsync(async () => Condition(await CertificateAsync(h.Client, "apps", "web"), "Ready") == "True", "web Ready");
+
+        var secret = await h.Client.ReadNamespacedSecretAsync("web-tls", "apps");
+        var leaf = Pem.ReadCertificates(Encoding.UTF8.GetString(secret.Data["tls.crt"]))[0];
+        Assert.True(leaf.NotAfter > shortCa.Certificate.NotAfter + TimeSpan.FromDays(70), $"leaf until {leaf.NotAfter:u}, CA until {shortCa.Certificate.NotAfter:u}");
+        Assert.True(leaf.IsSignedBy(shortCa.Certificate));
+        Assert.Contains("web.apps.svc", leaf.DnsNames);
+        var anchors = TrustBundle.Of(root.Certificate);
+        Assert.True(ChainVerifier.Verify(leaf, [shortCa.Certificate], anchors, Now + TimeSpan.FromDays(1)).IsValid);
+        Assert.False(ChainVerifier.Verify(leaf, [shortCa.Certificate], anchors, shortCa.Certificate.NotAfter + TimeSpan.FromDays(1)).IsValid);
+    }
 }

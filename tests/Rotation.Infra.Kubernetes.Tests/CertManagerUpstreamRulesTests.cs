@@ -203,4 +203,41 @@ public sealed class CertManagerUpstreamRulesTests : IAsyncLifetime
         var held = await Assert.ThrowsAsync<TargetUnavailableException>(() => Target().ReportLeavesAsync());
         Assert.Contains("certificate orders/new (secret new-tls", held.Reason, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("v1.21.1", "quay.io/jetstack/cert-manager-controller:v1.21.1", "cert-manager v1.21.1 (deployment cert-manager/cert-manager): issued Secrets' ca.crt holds the root of the chain it built (since v1.4, PR #3978)")]
+    [InlineData(null, "quay.io/jetstack/cert-manager-controller:v1.3.1", "cert-manager v1.3.1 (deployment cert-manager/cert-manager) is older than v1.4: issued Secrets' ca.crt holds the issuing CA, not the root")]
+    [InlineData(null, "registry.example/cert-manager-controller@sha256:0123", "warning: deployment cert-manager/cert-manager has no app.kubernetes.io/version label")]
+    public async Task Preflight_reads_the_controller_version_and_says_what_issued_ca_crt_holds(string? versionLabel, string image, string expected)
+    {
+        // deploy/charts/cert-manager/templates/deployment.yaml labels the controller app.kubernetes.io/name=cert-manager,
+        // app.kubernetes.io/component=controller, and _helpers.tpl "labels" adds app.kubernetes.io/version.
+        var labels = new Dictionary<string, string> { ["app"] = "cert-manager", ["app.kubernetes.io/name"] = "cert-manager", ["app.kubernetes.io/component"] = "controller" };
+        if (versionLabel is not null)
+            labels["app.kubernetes.io/version"] = versionLabel;
+        var deployment = KubeObjects.New(ResourceKinds.Deployments, "cert-manager", "cert-manager", labels);
+        deployment["spec"] = new JsonObject
+        {
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app.kubernetes.io/name"] = "cert-manager" } },
+            ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "cert-manager-controller", ["image"] = image }) } },
+        };
+        Store.Put(ResourceKinds.Deployments, deployment);
+
+        var report = await Target().PreflightAsync(RotationKind.Root);
+
+        var version = Assert.Single(report.Checks, c => c.Name == "version");
+        Assert.True(version.Passed);
+        Assert.StartsWith(expected, version.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preflight_warns_when_no_controller_deployment_is_found()
+    {
+        var report = await Target().PreflightAsync(RotationKind.Intermediate);
+
+        var version = Assert.Single(report.Checks, c => c.Name == "version");
+        Assert.True(version.Passed);
+        Assert.StartsWith("warning: no cert-manager controller Deployment (app.kubernetes.io/name=cert-manager,app.kubernetes.io/component=controller) in cert-manager", version.Detail, StringComparison.Ordinal);
+        Assert.True(report.Passed);
+    }
 }

@@ -56,8 +56,9 @@ public sealed class LinkerdUpstreamRulesTests : IAsyncLifetime
         // Without a restart (no rollout controller), the pod keeps what the ConfigMap held when its container started.
         _rollouts.Dispose();
 
-        var writing = Target().ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust));
-        await writing;
+        // The rollouts never finish, so the step fails naming them (a timed-out rollout no longer passes silently).
+        var timedOut = await Assert.ThrowsAsync<Rotation.Core.Ports.TargetUnavailableException>(() => Target().ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust)));
+        Assert.Contains("deployment linkerd/linkerd-identity", timedOut.Reason, StringComparison.Ordinal);
         var trust = await Target().ReportTrustAsync();
 
         var stale = trust.Stores.Single(s => s.Location.StartsWith("pod linkerd/linkerd-identity-pod", StringComparison.Ordinal));

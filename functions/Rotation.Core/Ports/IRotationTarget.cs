@@ -93,9 +93,13 @@ public sealed record LeafObservation(string Location, Certificate Leaf, IReadOnl
 
 /// <summary>
 /// The leaves a target can show. When <see cref="Observable"/> is false the leaf gates fall back to the time
-/// rule (longest leaf TTL plus grace since the switch); <see cref="Note"/> says why.
+/// rule (longest leaf TTL plus grace since the switch); <see cref="Note"/> says why. <see cref="Holds"/> is evidence
+/// that the target does not issue from its current issuer yet (e.g. Linkerd's identity reported IssuerUpdateSkipped):
+/// the leaf gates hold with it. <see cref="IssuingSince"/> is when the target was proven to issue from its current
+/// issuer; the time rule counts from the later of it and the switch, since leaves the old issuer signed until then
+/// live a full lifetime after it.
 /// </summary>
-public sealed record LeafReport(string Target, bool Observable, IReadOnlyList<LeafObservation> Leaves, string Note = "");
+public sealed record LeafReport(string Target, bool Observable, IReadOnlyList<LeafObservation> Leaves, string Note = "", string? Holds = null, DateTimeOffset? IssuingSince = null);
 
 /// <summary>A target that could not be reached or read. The gate holds and names it.</summary>
 public sealed class TargetUnavailableException : Exception

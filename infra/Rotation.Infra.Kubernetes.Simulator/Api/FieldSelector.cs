@@ -14,6 +14,8 @@ public sealed class FieldSelector
         ["Pod"] = ["status.phase", "spec.nodeName", "spec.serviceAccountName", "spec.restartPolicy", "status.podIP"],
         ["Secret"] = ["type"],
         ["Namespace"] = ["status.phase"],
+        // kubernetes pkg/apis/core/v1/conversion.go AddFieldLabelConversionsForEvent (a subset).
+        ["Event"] = ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "reason", "type"],
     };
 
     private readonly IReadOnlyList<(string Field, string Value, bool Negate)> _requirements;

@@ -330,9 +330,10 @@ public sealed class CertManagerController : SimulatedMeshController
         var commonName = KubeObjects.StringAt(spec, "commonName");
         var subject = commonName is not null ? $"CN={commonName}" : isCa ? $"CN={KubeObjects.Name(request)}" : "";
         var duration = GoDuration.TryParse(KubeObjects.StringAt(spec, "duration")) ?? DefaultDuration;
-        // Upstream does not cap notAfter at the CA's (pkg/util/pki/csr.go SignCertificate signs what the template asks).
-        // Known difference: Rotation's PKI refuses to sign past its issuer, so the simulator caps where upstream would
-        // issue a leaf that outlives its CA (docs/kubernetes-simulator.md).
+        // Upstream does not cap notAfter at the CA's (pkg/util/pki/certificatetemplate.go CertificateTemplateOverrideDuration,
+        // pkg/util/pki/csr.go SignCertificate signs what the template asks): a leaf may outlive its CA. Rotation's PKI
+        // refuses to sign past its issuer, so such a leaf is minted within the CA's validity and re-signed with the
+        // requested notAfter (PastIssuerSigner).
         var (notBefore, notAfter) = (now, now + duration);
 
         if (issuer["spec"]?["selfSigned"] is not null)
@@ -349,10 +350,15 @@ public sealed class CertManagerController : SimulatedMeshController
 
         var signer = ca.Signer!;
         notBefore = notBefore < signer.Certificate.NotBefore ? signer.Certificate.NotBefore : notBefore;
-        notAfter = notAfter > signer.Certificate.NotAfter ? signer.Certificate.NotAfter : notAfter;
+        var minted = notAfter > signer.Certificate.NotAfter ? signer.Certificate.NotAfter : notAfter;
         var issued = isCa
-            ? CertificateFactory.CreateIntermediate(new IntermediateCaRequest(subject, notBefore, notAfter, PathLength: 0), key, signer)
-            : CertificateFactory.IssueLeaf(new LeafRequest(subject, notBefore, notAfter, Strings(spec["dnsNames"]), Strings(spec["uris"])), key, signer);
+            ? CertificateFactory.CreateIntermediate(new IntermediateCaRequest(subject, notBefore, minted, PathLength: 0), key, signer)
+            : CertificateFactory.IssueLeaf(new LeafRequest(subject, notBefore, minted, Strings(spec["dnsNames"]), Strings(spec["uris"])), key, signer);
+        if (minted != notAfter)
+        {
+            issued = PastIssuerSigner.WithNotAfter(issued, signer, notAfter);
+        }
+
         return CertManagerChain.ParseSingleCertificateChain(ca.SigningChain!.Append(issued));
     }
 

@@ -46,7 +46,37 @@ public sealed class LinkerdController : SimulatedMeshController
         change.Namespace == LinkerdNames.Namespace
         && ((change.Kind == ResourceKinds.Secrets && change.Name == LinkerdNames.IssuerSecret)
             || (change.Kind == ResourceKinds.ConfigMaps && change.Name == LinkerdNames.TrustRootsConfigMap)
-            || (change.Kind == ResourceKinds.Deployments && change.Name == IdentityDeployment));
+            || (change.Kind == ResourceKinds.Deployments && change.Name == IdentityDeployment)
+            || (change.Kind == ResourceKinds.Pods && change.Type != ObjectChangeType.Deleted && IsIdentityPod(change.Name)));
+
+    private static bool IsIdentityPod(string? name) => name?.StartsWith(IdentityDeployment + "-", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// How long the kubelet takes to update a ConfigMap mounted as a volume (default zero). kubernetes/website
+    /// content/en/docs/concepts/configuration/configmap.md ("Mounted ConfigMaps are updated automatically"): the kubelet
+    /// checks on every periodic sync, so the delay is up to the sync period plus the cache's propagation delay; subPath
+    /// mounts and environment variables are never updated. Identity reads the anchors file once at start
+    /// (controller/cmd/identity/main.go os.ReadFile(k8s.MountPathTrustRootsPEM)): a restart inside this lag after a
+    /// ConfigMap write starts with the old anchors.
+    /// </summary>
+    public TimeSpan TrustRootsVolumeLag { get; set; } = TimeSpan.Zero;
+
+    private readonly List<(DateTimeOffset At, string? Pem)> _anchorHistory = [];
+
+    /// <summary>What the mounted anchors file holds at <paramref name="now"/>: the ConfigMap as it was one volume lag ago.</summary>
+    private string? MountedAnchors(string? current, DateTimeOffset now)
+    {
+        lock (_anchorHistory)
+        {
+            if (_anchorHistory.Count == 0 || _anchorHistory[^1].Pem != current)
+            {
+                _anchorHistory.Add((now, current));
+            }
+
+            var visible = _anchorHistory.LastOrDefault(h => h.At <= now - TrustRootsVolumeLag);
+            return visible == default ? _anchorHistory[0].Pem : visible.Pem;
+        }
+    }
 
     private const string IdentityDeployment = "linkerd-identity";
     private string? _startAnchors;
@@ -75,6 +105,7 @@ public sealed class LinkerdController : SimulatedMeshController
 
         var roots = Store.TryGet(ResourceKinds.ConfigMaps, LinkerdNames.Namespace, LinkerdNames.TrustRootsConfigMap);
         var currentAnchors = roots is null ? null : KubeObjects.ConfigMapText(roots, LinkerdNames.TrustRootsKey);
+        var mountedAnchors = MountedAnchors(currentAnchors, Time.GetUtcNow());
         var identity = Store.TryGet(ResourceKinds.Deployments, LinkerdNames.Namespace, IdentityDeployment);
         var template = identity?["spec"]?["template"]?.ToJsonString();
         var restarted = identity is not null && template != _identityTemplate;
@@ -82,7 +113,12 @@ public sealed class LinkerdController : SimulatedMeshController
         {
             // identity (re)started: it reads the anchors file now and keeps it until the next start.
             _identityTemplate = template;
-            Volatile.Write(ref _startAnchors, currentAnchors);
+            Volatile.Write(ref _startAnchors, mountedAnchors);
+            lock (_eventNames)
+            {
+                // New processes: each replica's client-go recorder starts with an empty cache.
+                _eventNames.Clear();
+            }
         }
 
         var anchors = identity is null ? currentAnchors : Volatile.Read(ref _startAnchors);
@@ -95,6 +131,7 @@ public sealed class LinkerdController : SimulatedMeshController
         var issuerState = chainPem + KubeObjects.SecretText(issuer, keyKey) + (identity is null ? currentAnchors : "");
         if (!restarted && issuerState == _seenIssuer)
         {
+            MarkIdentityPods();
             return;
         }
 
@@ -112,6 +149,7 @@ public sealed class LinkerdController : SimulatedMeshController
             Volatile.Write(ref _loadedSigningIssuer, null);
             Volatile.Write(ref _loadedIssuer, null);
             Volatile.Write(ref _crashLooping, 1);
+            MarkIdentityPods();
             return;
         }
 
@@ -126,7 +164,7 @@ public sealed class LinkerdController : SimulatedMeshController
             var replicas = Math.Max(1, KubeObjects.LongAt(identity["spec"]?["replicas"]));
             for (var i = 0; i < replicas; i++)
             {
-                RecordIdentityEvent(error is null ? "Normal" : "Warning", error is null ? "IssuerUpdated" : "IssuerUpdateSkipped",
+                RecordIdentityEvent(i, error is null ? "Normal" : "Warning", error is null ? "IssuerUpdated" : "IssuerUpdateSkipped",
                     error is null ? "Updated identity issuer" : $"Skipping issuer update as certs could not be read from disk: {error}");
             }
         }
@@ -136,6 +174,43 @@ public sealed class LinkerdController : SimulatedMeshController
             Volatile.Write(ref _loadedSigningIssuer, loaded);
             Volatile.Write(ref _loadedIssuer, chainPem);
         }
+
+        MarkIdentityPods();
+    }
+
+    /// <summary>
+    /// A crash-looping identity shows as the kubelet reports it: the pod Running, its identity container waiting in
+    /// CrashLoopBackOff with a restart count; a healthy one as running since its pod started.
+    /// </summary>
+    private void MarkIdentityPods()
+    {
+        var crashing = Volatile.Read(ref _crashLooping) == 1;
+        foreach (var pod in Store.List(ResourceKinds.Pods, LinkerdNames.Namespace, p => IsIdentityPod(KubeObjects.Name(p))).Items)
+        {
+            var state = crashing
+                ? new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CrashLoopBackOff", ["message"] = "back-off restarting failed container identity" } }
+                : new JsonObject { ["running"] = new JsonObject { ["startedAt"] = pod["status"]?["startTime"]?.DeepClone() } };
+            var status = new JsonArray(new JsonObject { ["name"] = "identity", ["ready"] = !crashing, ["restartCount"] = crashing ? 1 : 0, ["state"] = state });
+            if (pod["status"]?["containerStatuses"]?.ToJsonString() == status.ToJsonString())
+            {
+                continue;
+            }
+
+            try
+            {
+                Store.Modify(ResourceKinds.Pods, LinkerdNames.Namespace, KubeObjects.Name(pod)!, p =>
+                {
+                    var podStatus = p["status"] as JsonObject ?? [];
+                    podStatus["containerStatuses"] = status.DeepClone();
+                    p["status"] = podStatus;
+                    return p;
+                }, WriteScope.Status);
+            }
+            catch (KubeApiException e) when (e.Code is 404 or 409)
+            {
+                // Replaced during the pass; its successor wakes the next one.
+            }
+        }
     }
 
     private int _crashLooping;
@@ -143,16 +218,61 @@ public sealed class LinkerdController : SimulatedMeshController
     /// <summary>True after identity started with an issuer its start-time anchors do not verify (log.Fatalf in main.go).</summary>
     public bool IdentityCrashLooping => Volatile.Read(ref _crashLooping) == 1;
 
-    private void RecordIdentityEvent(string type, string reason, string message)
+    private readonly Dictionary<string, string> _eventNames = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One replica's event as client-go's recorder writes it (k8s.io/client-go tools/record events_cache.go
+    /// EventCorrelator/eventLogger): the first of a (source, involvedObject, type, reason, message) creates an Event
+    /// named "&lt;involvedObject&gt;.&lt;unix nanos hex&gt;" with count 1; repeats from the same process patch it (count+1,
+    /// lastTimestamp). Replicas do not share that cache, so each writes its own object.
+    /// </summary>
+    private void RecordIdentityEvent(int replica, string type, string reason, string message)
     {
-        var ev = KubeObjects.New(ResourceKinds.Events, LinkerdNames.Namespace, $"{IdentityDeployment}.{Guid.NewGuid():N}");
+        var now = Time.GetUtcNow();
+        var key = $"{replica}|{type}|{reason}|{message}";
+        string? existing;
+        lock (_eventNames)
+        {
+            _eventNames.TryGetValue(key, out existing);
+        }
+
+        if (existing is not null && Store.TryGet(ResourceKinds.Events, LinkerdNames.Namespace, existing) is not null)
+        {
+            Store.Modify(ResourceKinds.Events, LinkerdNames.Namespace, existing, e =>
+            {
+                e["count"] = KubeObjects.LongAt(e["count"]) + 1;
+                e["lastTimestamp"] = KubeObjects.Timestamp(now);
+                return e;
+            });
+            return;
+        }
+
+        var name = $"{IdentityDeployment}.{(now.ToUnixTimeMilliseconds() * 1_000_000) + replica:x}";
+        var ev = KubeObjects.New(ResourceKinds.Events, LinkerdNames.Namespace, name);
         ev["type"] = type;
         ev["reason"] = reason;
         ev["message"] = message;
+        ev["count"] = 1;
         ev["source"] = new JsonObject { ["component"] = IdentityDeployment };
         ev["involvedObject"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["namespace"] = LinkerdNames.Namespace, ["name"] = IdentityDeployment };
-        ev["firstTimestamp"] = KubeObjects.Timestamp(Time.GetUtcNow());
-        Store.Create(ResourceKinds.Events, LinkerdNames.Namespace, ev);
+        ev["firstTimestamp"] = KubeObjects.Timestamp(now);
+        ev["lastTimestamp"] = KubeObjects.Timestamp(now);
+        try
+        {
+            Store.Create(ResourceKinds.Events, LinkerdNames.Namespace, ev);
+        }
+        catch (KubeApiException e) when (e.Code == 409)
+        {
+            // Same nanosecond name from an earlier pass (fake clocks): fold it in as a repeat.
+            name += $"-{Guid.NewGuid():N}"[..9];
+            ev["metadata"]!["name"] = name;
+            Store.Create(ResourceKinds.Events, LinkerdNames.Namespace, ev);
+        }
+
+        lock (_eventNames)
+        {
+            _eventNames[key] = name;
+        }
     }
 
     private void InjectProxy(JsonObject pod)

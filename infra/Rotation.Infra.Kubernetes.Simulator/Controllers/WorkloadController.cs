@@ -24,6 +24,48 @@ public sealed class WorkloadController : SimulatedMeshController
     {
     }
 
+    private readonly HashSet<string> _stuck = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Fault: from now on, a new template of this workload never becomes available (an image that cannot be pulled, a
+    /// pod that never gets ready): new pods are created Pending and not ready, the old ones keep running, and the
+    /// status says so, as the real controllers report a rollout that does not progress. <see cref="Unstick"/> ends it.
+    /// </summary>
+    public void NeverCompleteRollout(ResourceKind kind, string @namespace, string name)
+    {
+        lock (_stuck)
+        {
+            _stuck.Add($"{kind.Kind}/{@namespace}/{name}");
+        }
+    }
+
+    public void Unstick(ResourceKind kind, string @namespace, string name)
+    {
+        lock (_stuck)
+        {
+            _stuck.Remove($"{kind.Kind}/{@namespace}/{name}");
+        }
+
+        // Wake a pass, as the pod finally getting ready would.
+        var workload = Store.TryGet(kind, @namespace, name);
+        if (workload is not null)
+        {
+            Store.Modify(kind, @namespace, name, w =>
+            {
+                w.Remove("status");
+                return w;
+            }, WriteScope.Status);
+        }
+    }
+
+    private bool IsStuck(ResourceKind kind, string ns, string name)
+    {
+        lock (_stuck)
+        {
+            return _stuck.Contains($"{kind.Kind}/{ns}/{name}");
+        }
+    }
+
     protected override bool IsRelevant(ObjectChangedEventArgs change) =>
         WorkloadKinds.Contains(change.Kind) || (change.Kind == ResourceKinds.Pods && change.Type == ObjectChangeType.Deleted);
 
@@ -70,9 +112,39 @@ public sealed class WorkloadController : SimulatedMeshController
 
         var owned = Store.List(ResourceKinds.Pods, ns, pod => IsOwnedBy(kind, pod, name, hashLabel)).Items;
         var current = owned.Where(p => KubeObjects.Labels(p).GetValueOrDefault(hashLabel) == hash).Take(replicas).ToList();
-        foreach (var stale in owned.Except(current))
+        var generation = KubeObjects.Generation(workload);
+        var old = owned.Except(current).ToList();
+        if (IsStuck(kind, ns, name) && old.Count > 0)
+        {
+            // The rollout does not progress: one new pod that never gets ready, the old pods kept.
+            if (current.Count == 0 && kind != ResourceKinds.StatefulSets)
+            {
+                var pending = NewPod(kind, ns, name, hash, hashLabel, template, null);
+                pending["status"] = new JsonObject { ["phase"] = "Pending" };
+                Store.Create(ResourceKinds.Pods, ns, pending, WriteScope.All);
+            }
+
+            Store.Modify(kind, ns, name, w =>
+            {
+                w["status"] = StuckStatus(kind, name, hash, replicas, generation, old.Count);
+                return w;
+            }, WriteScope.Status);
+            return;
+        }
+
+        foreach (var stale in old)
         {
             DeleteIfPresent(ns, KubeObjects.Name(stale)!);
+        }
+
+        foreach (var pending in current.Where(p => KubeObjects.StringAt(p, "status", "phase") == "Pending"))
+        {
+            // A pod held back by a stuck rollout gets ready once the fault ends.
+            Store.Modify(ResourceKinds.Pods, ns, KubeObjects.Name(pending)!, p =>
+            {
+                p["status"] = new JsonObject { ["phase"] = "Running", ["startTime"] = KubeObjects.Timestamp(Time.GetUtcNow()) };
+                return p;
+            }, WriteScope.Status);
         }
 
         var taken = current.Select(p => KubeObjects.Name(p)!).ToHashSet(StringComparer.Ordinal);
@@ -93,7 +165,6 @@ public sealed class WorkloadController : SimulatedMeshController
             Store.Create(ResourceKinds.Pods, ns, NewPod(kind, ns, name, hash, hashLabel, template, podName), WriteScope.All);
         }
 
-        var generation = KubeObjects.Generation(workload);
         Store.Modify(kind, ns, name, w =>
         {
             w["status"] = Status(kind, name, hash, replicas, generation);
@@ -129,6 +200,42 @@ public sealed class WorkloadController : SimulatedMeshController
         {
             status["currentReplicas"] = replicas;
             status["currentRevision"] = $"{name}-{hash}";
+            status["updateRevision"] = $"{name}-{hash}";
+        }
+
+        return status;
+    }
+
+    /// <summary>A rollout that does not progress: observed, but the new pods are not available and the old still run.</summary>
+    private static JsonObject StuckStatus(ResourceKind kind, string name, string hash, int replicas, long generation, int oldPods)
+    {
+        if (kind == ResourceKinds.DaemonSets)
+        {
+            return new JsonObject
+            {
+                ["observedGeneration"] = generation,
+                ["desiredNumberScheduled"] = replicas,
+                ["currentNumberScheduled"] = replicas,
+                ["updatedNumberScheduled"] = 1,
+                ["numberReady"] = 0,
+                ["numberAvailable"] = 0,
+                ["numberUnavailable"] = replicas,
+                ["numberMisscheduled"] = 0,
+            };
+        }
+
+        var status = new JsonObject
+        {
+            ["observedGeneration"] = generation,
+            ["replicas"] = replicas + (kind == ResourceKinds.StatefulSets ? 0 : 1),
+            ["updatedReplicas"] = kind == ResourceKinds.StatefulSets ? 0 : 1,
+            ["readyReplicas"] = oldPods,
+            ["availableReplicas"] = oldPods,
+        };
+        if (kind == ResourceKinds.StatefulSets)
+        {
+            status["currentReplicas"] = replicas;
+            status["currentRevision"] = $"{name}-previous";
             status["updateRevision"] = $"{name}-{hash}";
         }
 

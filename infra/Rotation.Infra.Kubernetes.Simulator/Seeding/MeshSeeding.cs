@@ -184,9 +184,18 @@ public static class MeshSeeding
         return store.Put(ResourceKinds.Bundles, bundle);
     }
 
-    private static JsonObject Deployment(string @namespace, string name, int replicas, JsonObject container)
+    /// <summary>A Deployment, StatefulSet or DaemonSet whose pod template opts in to Linkerd injection.</summary>
+    public static JsonObject PutMeshedWorkload(this KubeObjectStore store, ResourceKind kind, string @namespace, string name, int replicas = 1)
     {
-        var deployment = KubeObjects.New(ResourceKinds.Deployments, @namespace, name, new Dictionary<string, string> { ["app"] = name });
+        store.EnsureNamespace(@namespace);
+        var workload = Deployment(@namespace, name, replicas, new JsonObject { ["name"] = "app", ["image"] = "example/app:1" }, kind);
+        workload["spec"]!["template"]!["metadata"]!["annotations"] = new JsonObject { [LinkerdNames.InjectAnnotation] = "enabled" };
+        return store.Put(kind, workload);
+    }
+
+    private static JsonObject Deployment(string @namespace, string name, int replicas, JsonObject container, ResourceKind? kind = null)
+    {
+        var deployment = KubeObjects.New(kind ?? ResourceKinds.Deployments, @namespace, name, new Dictionary<string, string> { ["app"] = name });
         deployment["spec"] = new JsonObject
         {
             ["replicas"] = replicas,

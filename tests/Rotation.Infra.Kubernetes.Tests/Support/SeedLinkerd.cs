@@ -56,6 +56,8 @@ public static class SeedLinkerd
     public static void Pod(KubeObjectStore store, string ns, string deployment, string anchors)
     {
         var pod = KubeObjects.New(ResourceKinds.Pods, ns, deployment + "-pod", new Dictionary<string, string> { ["app"] = deployment, ["linkerd.io/control-plane-ns"] = "linkerd" });
+        // Owned as a Deployment's pods are: through its ReplicaSet.
+        pod["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "ReplicaSet", ["name"] = deployment + "-5d8f7c9b6", ["controller"] = true });
         if (store.TryGet(ResourceKinds.Deployments, ns, deployment)?["spec"]?["template"]?["metadata"]?["annotations"] is JsonObject annotations)
             pod["metadata"]!["annotations"] = annotations.DeepClone();
         var anchorsEnv = ns == "linkerd"

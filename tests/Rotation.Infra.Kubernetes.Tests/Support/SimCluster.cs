@@ -70,7 +70,8 @@ public sealed class SimCluster : IAsyncDisposable
 
         var cluster = new SimCluster(name, server, options ?? FastOptions(), mesh);
         cluster.KubeconfigPath = cluster._directory.Write("kubeconfig", server.CreateKubeconfigYaml("sim"));
-        cluster.Factory = new ClusterConnectionFactory(cluster.Options);
+        // One clock for the cluster and Rotation, as on a real cluster whose clocks agree (the gates compare write times with pod starts and events).
+        cluster.Factory = new ClusterConnectionFactory(cluster.Options, clock);
         cluster.Connection = await cluster.Factory.ConnectAsync(cluster.Registration([]));
         return cluster;
     }

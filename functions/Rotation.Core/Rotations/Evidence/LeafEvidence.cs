@@ -6,7 +6,8 @@ namespace Rotation.Core.Rotations.Evidence;
 /// <summary>
 /// The leaf gate: every workload leaf was issued by the expected CA. Targets that can show their leaves are
 /// judged by that evidence; targets that cannot are judged by the time rule (the longest leaf lifetime plus
-/// grace since the issuer switch), because by then every leaf issued before the switch has expired.
+/// grace since the issuer switch, or since the target proved it issues from the new CA when that is later), because by
+/// then every leaf issued before has expired. A target's <see cref="LeafReport.Holds"/> holds the gate with its reason.
 /// </summary>
 public static class LeafEvidence
 {
@@ -33,16 +34,24 @@ public static class LeafEvidence
                 detail = $"unavailable: {result.Error}";
                 evidenceHolds = true;
             }
+            else if (report.Holds is { } holds)
+            {
+                detail = holds;
+                evidenceHolds = true;
+            }
             else if (!report.Observable)
             {
-                if (now >= timeRuleMetAt)
+                var metAt = report.IssuingSince is { } since && since > (issuerSwitchedAt ?? now)
+                    ? since + policy.MaxLeafTtl + policy.LeafGrace
+                    : timeRuleMetAt;
+                if (now >= metAt)
                 {
-                    detail = $"{GateVerdict.OkPrefix}: leaves not observable ({report.Note}); time rule met at {timeRuleMetAt:u}";
+                    detail = $"{GateVerdict.OkPrefix}: leaves not observable ({report.Note}); time rule met at {metAt:u}";
                 }
                 else
                 {
-                    detail = $"leaves not observable ({report.Note}); waiting for the time rule until {timeRuleMetAt:u}";
-                    recheck = timeRuleMetAt;
+                    detail = $"leaves not observable ({report.Note}); waiting for the time rule until {metAt:u}";
+                    recheck = recheck is { } earlier && earlier > metAt ? earlier : metAt;
                 }
             }
             else
@@ -71,7 +80,13 @@ public static class LeafEvidence
         var stale = report.Leaves.Where(l => !l.Leaf.IsSignedBy(expectedIssuer)).ToList();
         if (stale.Count == 0)
         {
-            return $"{GateVerdict.OkPrefix}: {report.Leaves.Count} leaf/leaves issued by the new CA";
+            // cert-manager signs the duration asked for, past its CA's notAfter (cert-manager 2d0d7f7f
+            // pkg/util/pki/certificatetemplate.go, csr.go SignCertificate): such a leaf stops verifying when the CA
+            // expires, before its own notAfter. Not a rotation hold, but named so it is not mistaken for healthy.
+            var outliving = report.Leaves.Where(l => l.Leaf.NotAfter > expectedIssuer.NotAfter).ToList();
+            var warning = outliving.Count == 0 ? ""
+                : $"; warning: {outliving.Count} outlive their issuer (notAfter after {expectedIssuer.NotAfter:u}) and stop verifying then, e.g. {string.Join("; ", outliving.Take(LeavesNamedPerTarget).Select(l => $"{l.Location} until {l.Leaf.NotAfter:u}"))}: rotate the intermediate before {expectedIssuer.NotAfter:u} or shorten their duration";
+            return $"{GateVerdict.OkPrefix}: {report.Leaves.Count} leaf/leaves issued by the new CA{warning}";
         }
 
         var named = string.Join("; ", stale.Take(LeavesNamedPerTarget).Select(l => $"{l.Location} (issuer {l.Leaf.Issuer})"));

@@ -46,6 +46,11 @@ public static class SafetyChecks
             return $"cannot confirm that no leaf still chains to {root.Id}: {unavailable.Target} unavailable: {unavailable.Error}";
         }
 
+        if (reports.FirstOrDefault(r => r.Value!.Holds is not null) is { } holding)
+        {
+            return $"cannot confirm that no leaf still chains to {root.Id}: {holding.Target}: {holding.Value!.Holds}";
+        }
+
         var knownIntermediates = context.Material.Inventory.Authorities.Where(a => a.Role == CaRole.Intermediate).Select(a => a.Certificate).ToList();
         var anchor = TrustBundle.Of(root.Certificate);
         var offending = reports

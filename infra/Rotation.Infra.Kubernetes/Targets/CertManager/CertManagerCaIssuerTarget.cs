@@ -36,6 +36,7 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         IsClusterIssuer ? new("get", Group, "clusterissuers") : new("get", Group, "issuers", _options.Namespace),
         new("get", "", "secrets", _options.Namespace),
         new("update", "", "secrets", _options.Namespace),
+        .. new[] { _options.Namespace, "cert-manager" }.Distinct(StringComparer.Ordinal).Select(ns => new ResourcePermission("list", "apps", "deployments", ns)),
         new("list", Group, "certificates"),
         new("list", Group, "certificaterequests"),
         new("get", Group, "certificates"),
@@ -60,6 +61,7 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
                 ? $"secret {_options.Namespace}/{secretName} found"
                 : $"secret {_options.Namespace}/{secretName} not found: Rotation creates it on the issuer switch, but the current issuer is unknown; create it with the current CA first"),
         };
+        checks.Add(await VersionCheckAsync(cancellationToken));
         if (kind == RotationKind.Root)
         {
             checks.Add(new PreflightCheck("trust distribution", !_options.ReportCertificateCaTrust, _options.ReportCertificateCaTrust
@@ -68,6 +70,21 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         }
 
         return Report([.. checks]);
+    }
+
+    /// <summary>The controller Deployment in the target's namespace, else in cert-manager's default namespace.</summary>
+    private async Task<PreflightCheck> VersionCheckAsync(CancellationToken cancellationToken)
+    {
+        var searched = new[] { _options.Namespace, "cert-manager" }.Distinct(StringComparer.Ordinal).ToList();
+        foreach (var ns in searched)
+        {
+            var found = await GuardAsync($"listing cert-manager deployments in {ns}", async () =>
+                (await Client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: CertManagerVersion.LabelSelector, cancellationToken: cancellationToken)).Items, cancellationToken);
+            if (found.OrderBy(d => d.Name(), StringComparer.Ordinal).FirstOrDefault() is { } controller)
+                return CertManagerVersion.Check(controller, searched);
+        }
+
+        return CertManagerVersion.Check(null, searched);
     }
 
     /// <summary>

@@ -363,7 +363,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
 
     private async Task RestartIstiodAsync(RotationWriteContext context, CancellationToken cancellationToken)
     {
-        var restarter = new DeploymentRestarter(Connection, Name);
-        await restarter.RestartAsync([(_options.Namespace, _options.IstiodDeployment)], context, maxConcurrency: 1, cancellationToken);
+        var restarter = new WorkloadRestarter(Connection, Name);
+        await restarter.RestartAsync([new WorkloadRef(WorkloadRef.Deployment, _options.Namespace, _options.IstiodDeployment)], context, maxConcurrency: 1, cancellationToken);
     }
 }

@@ -34,7 +34,7 @@ internal static class LinkerdControlPlaneProxy
         return target.ObserveText($"{location} (anchors from configmap, started {startedAt:u} after the write at {writtenAt:u})", content);
     }
 
-    private static DateTimeOffset? WrittenAt(V1ConfigMap? map) =>
+    public static DateTimeOffset? WrittenAt(V1ConfigMap? map) =>
         map?.Metadata?.Annotations?.TryGetValue(WrittenAtAnnotation, out var text) == true
         && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
             ? at

@@ -36,7 +36,9 @@ public sealed class LinkerdTarget : KubernetesTarget
         new("update", "", "secrets", _options.Namespace),
         new("list", "", "pods"),
         new("get", "apps", "deployments", _options.Namespace),
-        .. RestartScope.SelectMany(ns => new ResourcePermission[] { new("list", "apps", "deployments", ns), new("get", "apps", "deployments", ns), new("patch", "apps", "deployments", ns) }),
+        new("list", "", "pods", _options.Namespace),
+        new("list", "", "events", _options.Namespace),
+        .. RestartScope.SelectMany(ns => new[] { "deployments", "statefulsets", "daemonsets" }.SelectMany(kind => new ResourcePermission[] { new("list", "apps", kind, ns), new("get", "apps", kind, ns), new("patch", "apps", kind, ns) })),
     ];
 
     private IReadOnlyList<string> RestartScope => [_options.Namespace, .. _options.RestartNamespaces.Where(n => n != _options.Namespace)];
@@ -131,7 +133,10 @@ public sealed class LinkerdTarget : KubernetesTarget
             };
             if (config.TrustAnchorsKey is { } anchorsKey)
                 data[anchorsKey] = issuer.Bundle.ToPem();
-            return WithData(secret, config, context, data);
+            var written = WithData(secret, config, context, data);
+            // The leaf gate compares identity's IssuerUpdated events and pod starts with this moment.
+            written.Metadata.Annotations[LinkerdIssuerLoaded.IssuerWrittenAtAnnotation] = Connection.TimeProvider.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            return written;
         }, cancellationToken);
 
         // Normally the bundle is unchanged here; when it is not (an abort before the trust gate passed), proxies need the same restarts.
@@ -146,9 +151,33 @@ public sealed class LinkerdTarget : KubernetesTarget
         return new TrustReport(Name, stores);
     }
 
-    public override Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(new LeafReport(Name, false, [],
-            "Linkerd proxies fetch their leaves from the identity controller and keep them in memory; the Kubernetes API does not show them"));
+    /// <summary>
+    /// Proxies' leaves are not visible, so the gate relies on the time rule, but only once every identity replica is
+    /// proven to sign with the issuer Rotation wrote (<see cref="LinkerdIssuerLoaded"/>): until then, or while identity
+    /// reports IssuerUpdateSkipped or crash-loops, the report holds the gate with that reason, and the time rule counts
+    /// from when the last replica loaded it.
+    /// </summary>
+    public override async Task<LeafReport> ReportLeavesAsync(CancellationToken cancellationToken = default)
+    {
+        const string note = "Linkerd proxies fetch their leaves from the identity controller and keep them in memory; the Kubernetes API does not show them";
+        var secret = await ReadSecretAsync(_options.Namespace, _options.IssuerSecret, cancellationToken);
+        if (LinkerdIssuerLoaded.WrittenAt(secret) is not { } writtenAt)
+            return new LeafReport(Name, false, [], note + "; Rotation has not written the issuer, so identity's reload is not checked");
+        var identity = await ReadIdentityAsync(cancellationToken);
+        var pods = identity?.Spec?.Selector?.MatchLabels is { Count: > 0 } selector
+            ? await GuardAsync($"listing pods of deployment {_options.Namespace}/{LinkerdIssuerLoaded.IdentityDeployment}", async () =>
+                (await Client.CoreV1.ListNamespacedPodAsync(_options.Namespace, labelSelector: string.Join(",", selector.Select(kv => $"{kv.Key}={kv.Value}")), cancellationToken: cancellationToken)).Items.ToList(), cancellationToken)
+            : [];
+        var events = await GuardAsync($"listing events of deployment {_options.Namespace}/{LinkerdIssuerLoaded.IdentityDeployment}", () => Paged.ListAllAsync(async token =>
+        {
+            var page = await Client.CoreV1.ListNamespacedEventAsync(_options.Namespace, fieldSelector: $"involvedObject.kind=Deployment,involvedObject.name={LinkerdIssuerLoaded.IdentityDeployment}", limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+            return ((IEnumerable<Corev1Event>)page.Items, page.Metadata?.ContinueProperty);
+        }), cancellationToken);
+        var verdict = LinkerdIssuerLoaded.Judge(writtenAt, identity, pods, events.ToList());
+        return verdict.Holds is { } holds
+            ? new LeafReport(Name, false, [], note, $"{holds} ({verdict.Evidence})".Replace(" ()", "", StringComparison.Ordinal))
+            : new LeafReport(Name, false, [], $"{note}; identity loaded the issuer: {verdict.Evidence}", IssuingSince: verdict.Since);
+    }
 
     public override async Task<TargetContent> ReadContentAsync(CancellationToken cancellationToken = default)
     {
@@ -187,7 +216,21 @@ public sealed class LinkerdTarget : KubernetesTarget
             return LinkerdControlPlaneProxy.Observe(this, pod, location, trustRoots, reference.Key ?? BundleKey);
         if (env?.Value is null)
             return new TrustStoreObservation($"{location} (no {TrustAnchorsEnv} value on {ProxyContainer})", []);
-        return Observe(location, env.Value);
+        return Observe(location + NotRestartable(pod), env.Value);
+    }
+
+    /// <summary>
+    /// Pods a rollout restart cannot replace: a Job's (its pods run to completion with the anchors they started with)
+    /// and bare pods (no controller re-creates them). They keep old anchors until someone re-creates them.
+    /// </summary>
+    private static string NotRestartable(V1Pod pod)
+    {
+        var controller = pod.Metadata?.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (controller is null)
+            return " (bare pod, no controller: Rotation cannot restart it; delete and re-create it to load new anchors)";
+        return controller.Kind == "Job"
+            ? $" (pod of job {controller.Name}: Rotation cannot restart a Job; it keeps these anchors until the Job runs again)"
+            : "";
     }
 
     internal TrustStoreObservation ObserveText(string location, string? pem) => Observe(location, pem);
@@ -230,34 +273,50 @@ public sealed class LinkerdTarget : KubernetesTarget
     private static V1Secret WithData(V1Secret secret, LinkerdIdentityConfig config, RotationWriteContext context, Dictionary<string, string> data) =>
         StampSecret(secret, context, IssuerSummary(secret, config.CertificateKey, config.TrustAnchorsKey ?? "ca.crt"), data);
 
-    /// <summary>The control plane first (its identity controller and injector must serve the new anchors), then opted-in namespaces.</summary>
+    /// <summary>
+    /// The control plane first (its identity controller and injector must serve the new anchors), then opted-in
+    /// namespaces: Deployments, StatefulSets and DaemonSets. A workload restarted since the trust roots were last
+    /// written is not restarted again (a re-run after a crash or a timed-out rollout restarts only what is left).
+    /// </summary>
     private async Task RestartMeshAsync(RotationWriteContext context, CancellationToken cancellationToken)
     {
-        var restarter = new DeploymentRestarter(Connection, Name);
-        var controlPlane = await ListDeploymentsAsync(_options.Namespace, meshedOnly: false, cancellationToken);
-        await restarter.RestartAsync(controlPlane, context, _options.RestartConcurrency, cancellationToken);
-        var workloads = new List<(string, string)>();
+        var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
+        var writtenAt = LinkerdControlPlaneProxy.WrittenAt(map);
+        var restarter = new WorkloadRestarter(Connection, Name);
+        var controlPlane = await ListWorkloadsAsync(_options.Namespace, meshedOnly: false, cancellationToken);
+        await restarter.RestartAsync(controlPlane, context, _options.RestartConcurrency, cancellationToken, writtenAt);
+        var workloads = new List<WorkloadRef>();
         foreach (var ns in _options.RestartNamespaces.Where(n => n != _options.Namespace))
-            workloads.AddRange(await ListDeploymentsAsync(ns, meshedOnly: true, cancellationToken));
-        await restarter.RestartAsync(workloads, context, _options.RestartConcurrency, cancellationToken);
+            workloads.AddRange(await ListWorkloadsAsync(ns, meshedOnly: true, cancellationToken));
+        await restarter.RestartAsync(workloads, context, _options.RestartConcurrency, cancellationToken, writtenAt);
     }
 
-    private Task<List<(string, string)>> ListDeploymentsAsync(string ns, bool meshedOnly, CancellationToken cancellationToken) =>
-        GuardAsync($"listing deployments in {ns}", async () =>
+    private Task<List<WorkloadRef>> ListWorkloadsAsync(string ns, bool meshedOnly, CancellationToken cancellationToken) =>
+        GuardAsync($"listing deployments, statefulsets and daemonsets in {ns}", async () =>
         {
             var deployments = await Paged.ListAllAsync(async token =>
             {
                 var page = await Client.AppsV1.ListNamespacedDeploymentAsync(ns, limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
-                return ((IEnumerable<V1Deployment>)page.Items, page.Metadata?.ContinueProperty);
+                return (page.Items.Select(d => (WorkloadRef.Deployment, d.Name(), d.Spec?.Template)), page.Metadata?.ContinueProperty);
             });
-            return deployments
-                .Where(d => !meshedOnly || IsMeshed(d))
-                .OrderBy(d => d.Name(), StringComparer.Ordinal)
-                .Select(d => (ns, d.Name()))
+            var statefulSets = await Paged.ListAllAsync(async token =>
+            {
+                var page = await Client.AppsV1.ListNamespacedStatefulSetAsync(ns, limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+                return (page.Items.Select(d => (WorkloadRef.StatefulSet, d.Name(), d.Spec?.Template)), page.Metadata?.ContinueProperty);
+            });
+            var daemonSets = await Paged.ListAllAsync(async token =>
+            {
+                var page = await Client.AppsV1.ListNamespacedDaemonSetAsync(ns, limit: PageSize, continueParameter: token, cancellationToken: cancellationToken);
+                return (page.Items.Select(d => (WorkloadRef.DaemonSet, d.Name(), d.Spec?.Template)), page.Metadata?.ContinueProperty);
+            });
+            return deployments.Concat(statefulSets).Concat(daemonSets)
+                .Where(w => !meshedOnly || IsMeshed(w.Item3))
+                .Select(w => new WorkloadRef(w.Item1, ns, w.Item2))
+                .OrderBy(w => w.Kind, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal)
                 .ToList();
         }, cancellationToken);
 
     /// <summary>Meshed unless its pod template opts out of injection (the namespace itself is opted in by the operator).</summary>
-    private static bool IsMeshed(V1Deployment deployment) =>
-        deployment.Spec?.Template?.Metadata?.Annotations?.TryGetValue("linkerd.io/inject", out var inject) != true || inject != "disabled";
+    private static bool IsMeshed(V1PodTemplateSpec? template) =>
+        template?.Metadata?.Annotations?.TryGetValue("linkerd.io/inject", out var inject) != true || inject != "disabled";
 }
