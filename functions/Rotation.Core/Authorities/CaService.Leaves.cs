@@ -15,7 +15,8 @@ public sealed partial class CaService
     /// <summary>
     /// The operator's explicit statement that a recorded leaf is no longer presented by anyone: the leaf gate stops
     /// holding on it. The record stays, with who forgot it and when. Forgetting twice is refused, so a typo'd serial
-    /// or a second operator is told rather than silently ignored.
+    /// or a second operator is told rather than silently ignored. A gate of the domain's active rotation that is parked
+    /// becomes due now, so forgetting is enough to let the next resume look again.
     /// </summary>
     public async Task<IssuedLeaf> ForgetIssuedLeafAsync(string? domain, string serial, string by, CancellationToken cancellationToken = default)
     {
@@ -28,8 +29,21 @@ public sealed partial class CaService
             throw new DomainException($"leaf '{leaf.Serial}' was already forgotten at {at:u} by {leaf.ForgottenBy}");
         }
 
-        var forgotten = leaf with { ForgottenAt = _time.GetUtcNow(), ForgottenBy = by };
-        await _store.CommitAsync(new ChangeSet { IssuedLeaves = [forgotten] }, cancellationToken);
+        var now = _time.GetUtcNow();
+        var forgotten = leaf with { ForgottenAt = now, ForgottenBy = by };
+
+        // A gate parked on this leaf would otherwise sleep until the leaf's notAfter: make it due now, in the same
+        // commit, so the next resume (or the scheduled driver) looks again.
+        var active = (await _store.ListRotationsAsync(trustDomain.Name, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        var rearmed = active?.Gate is { } gate && gate.NextCheckAt > now
+            ? active with
+            {
+                Gate = gate with { NextCheckAt = now },
+                UpdatedAt = now,
+                Audit = [.. active.Audit, new Rotations.AuditEntry(now, "leaf forgotten", gate.Phase, $"leaf {leaf.Serial} forgotten by {by}: gate due now")],
+            }
+            : null;
+        await _store.CommitAsync(new ChangeSet { IssuedLeaves = [forgotten], Rotation = rearmed }, cancellationToken);
         return forgotten with { Version = leaf.Version + 1 };
     }
 }
