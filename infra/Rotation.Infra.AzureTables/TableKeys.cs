@@ -21,6 +21,7 @@ internal static class TableKeys
     public const string Authority = "ca|";
     public const string Cluster = "cluster|";
     public const string Rotation = "rotation|";
+    public const string IssuedLeaf = "leaf|";
     public const string Event = "event|";
     public const string Staged = "stage|";
     public const string Manifest = "manifest|";

@@ -73,6 +73,23 @@ internal static class TableRows
     public static ClusterRegistration Cluster(TableEntity entity) =>
         RotationJson.DeserializeCluster(ReadChunks(entity, "Json")) with { Version = VersionOf(entity) };
 
+    public static TableEntity IssuedLeaf(string partition, IssuedLeaf leaf)
+    {
+        var entity = new TableEntity(partition, TableKeys.Row(TableKeys.IssuedLeaf, leaf.Serial))
+        {
+            ["Serial"] = leaf.Serial,
+            ["Domain"] = leaf.Domain,
+            ["IssuerId"] = leaf.IssuerId,
+            ["NotAfter"] = leaf.NotAfter,
+            [Version] = leaf.Version + 1,
+        };
+        WriteChunks(entity, "Json", RotationJson.Serialize(leaf with { Version = leaf.Version + 1 }));
+        return entity;
+    }
+
+    public static IssuedLeaf IssuedLeaf(TableEntity entity) =>
+        RotationJson.DeserializeIssuedLeaf(ReadChunks(entity, "Json")) with { Version = VersionOf(entity) };
+
     public static TableEntity Rotation(string partition, RotationRecord rotation)
     {
         var entity = new TableEntity(partition, TableKeys.Row(TableKeys.Rotation, rotation.Id))

@@ -101,6 +101,14 @@ public sealed partial class TableStateStore
             plan.Add((new TableTransactionAction(TableTransactionActionType.Delete, stored!, stored!.ETag), () => StaleAsync(partition, stored.RowKey, removed.Version, what, cancellationToken)));
         }
 
+        foreach (var leaf in changes.IssuedLeaves)
+        {
+            await RequireDomainAsync(leaf.Domain);
+            var stored = await GetAsync(partition, TableKeys.Row(TableKeys.IssuedLeaf, leaf.Serial), cancellationToken);
+            plan.Add(Versioned(TableRows.IssuedLeaf(partition, leaf), stored, leaf.Version, $"issued leaf '{leaf.Serial}'",
+                $"issued leaf '{leaf.Serial}' is already recorded in trust domain '{leaf.Domain}'"));
+        }
+
         if (changes.Rotation is { } rotation)
         {
             await PlanRotationAsync(partition, rotation, plan, RequireDomainAsync, cancellationToken);
@@ -306,6 +314,7 @@ public sealed partial class TableStateStore
             .Concat(changes.Authorities.Select(a => a.Domain))
             .Concat(changes.Clusters.Select(c => c.Domain))
             .Concat(changes.RemovedClusters.Select(c => c.Domain))
+            .Concat(changes.IssuedLeaves.Select(l => l.Domain))
             .OfType<string>();
 
     // Rotation's sources are "/rotation/domains/{domain}[/...]" (ExpiryEvents.SourceFor, RotationEvents).

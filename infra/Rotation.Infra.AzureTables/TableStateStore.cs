@@ -70,6 +70,11 @@ public sealed partial class TableStateStore : IStateStore
             .Select(TableRows.Cluster)
             .OrderBy(c => c.Name, StringComparer.Ordinal)];
 
+    public async Task<IReadOnlyList<IssuedLeaf>> ListIssuedLeavesAsync(string domain, CancellationToken cancellationToken = default) =>
+        [.. (await QueryAsync($"{TableKeys.PartitionFilter(TableKeys.Partition(domain))} and {TableKeys.PrefixFilter(TableKeys.IssuedLeaf)}", cancellationToken))
+            .Select(TableRows.IssuedLeaf)
+            .OrderBy(l => l.Serial, StringComparer.Ordinal)];
+
     public async Task<RotationRecord?> FindRotationAsync(string rotationId, CancellationToken cancellationToken = default)
     {
         var rows = await QueryAsync($"RowKey eq '{TableKeys.Quote(TableKeys.Row(TableKeys.Rotation, rotationId))}'", cancellationToken);

@@ -184,6 +184,45 @@ internal sealed class SqliteChangeWriter
             cancellationToken);
     }
 
+    public async Task WriteIssuedLeafAsync(IssuedLeaf leaf, CancellationToken cancellationToken)
+    {
+        var entity = $"issued leaf '{leaf.Serial}'";
+        var parameters = new Dictionary<string, object?>
+        {
+            ["$domain"] = leaf.Domain,
+            ["$serial"] = leaf.Serial,
+            ["$issuerId"] = leaf.IssuerId,
+            ["$notAfter"] = StoredTime.FormatSortable(leaf.NotAfter),
+            ["$json"] = RotationJson.Serialize(leaf with { Version = leaf.Version + 1 }),
+        };
+        if (leaf.Version == 0)
+        {
+            await InsertAsync(
+                """
+                INSERT INTO issued_leaves (domain, serial, issuer_id, not_after, json, version)
+                VALUES ($domain, $serial, $issuerId, $notAfter, $json, 1)
+                ON CONFLICT (domain, serial) DO NOTHING
+                """,
+                parameters,
+                $"{entity} is already recorded in trust domain '{leaf.Domain}'",
+                leaf.Domain,
+                cancellationToken);
+            return;
+        }
+
+        await UpdateAsync(
+            """
+            UPDATE issued_leaves SET issuer_id = $issuerId, not_after = $notAfter, json = $json, version = $version + 1
+            WHERE domain = $domain AND serial = $serial AND version = $version
+            """,
+            parameters,
+            leaf.Version,
+            "SELECT version FROM issued_leaves WHERE domain = $domain AND serial = $serial",
+            entity,
+            leaf.Domain,
+            cancellationToken);
+    }
+
     /// <summary>Appends unless an event with the same id is already there: a re-run step appends nothing.</summary>
     public async Task AppendEventAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {

@@ -67,6 +67,17 @@ internal static class SqliteMigrations
             DROP INDEX outbox_unpublished;
             CREATE INDEX outbox_pending ON outbox(seq) WHERE published_at IS NULL AND parked_at IS NULL;
             """),
+        new(4, "leaves issued by rotation issue-leaf", """
+            CREATE TABLE issued_leaves (
+                domain TEXT NOT NULL REFERENCES domains(name),
+                serial TEXT NOT NULL,
+                issuer_id TEXT NOT NULL,
+                not_after TEXT NOT NULL,
+                json TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                PRIMARY KEY (domain, serial)
+            );
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -14,6 +14,7 @@ internal static class SqliteRows
     public const string AuthorityColumns = "id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version";
     public const string ClusterColumns = "json, version";
     public const string RotationColumns = "json, version";
+    public const string IssuedLeafColumns = "json, version";
     public const string OutboxColumns = "seq, json, published_at, attempts, last_error, last_attempt_at, parked_at";
 
     public static TrustDomain Domain(SqliteDataReader row) => new(
@@ -37,6 +38,9 @@ internal static class SqliteRows
 
     public static RotationRecord Rotation(SqliteDataReader row) =>
         RotationJson.DeserializeRotation(row.GetString(0)) with { Version = row.GetInt64(1) };
+
+    public static IssuedLeaf IssuedLeaf(SqliteDataReader row) =>
+        RotationJson.DeserializeIssuedLeaf(row.GetString(0)) with { Version = row.GetInt64(1) };
 
     public static OutboxEntry Outbox(SqliteDataReader row) => new(
         row.GetInt64(0),

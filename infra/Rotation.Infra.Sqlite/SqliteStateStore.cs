@@ -86,6 +86,13 @@ public sealed class SqliteStateStore : IStateStore
             cancellationToken,
             ("$domain", domain));
 
+    public Task<IReadOnlyList<IssuedLeaf>> ListIssuedLeavesAsync(string domain, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"SELECT {SqliteRows.IssuedLeafColumns} FROM issued_leaves WHERE domain = $domain ORDER BY serial",
+            SqliteRows.IssuedLeaf,
+            cancellationToken,
+            ("$domain", domain));
+
     public Task<IReadOnlyList<OutboxEntry>> ReadOutboxAsync(bool unpublishedOnly = false, int max = int.MaxValue, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max);
@@ -211,6 +218,11 @@ public sealed class SqliteStateStore : IStateStore
         if (changes.Rotation is { } rotation)
         {
             await writer.WriteRotationAsync(rotation, cancellationToken);
+        }
+
+        foreach (var leaf in changes.IssuedLeaves)
+        {
+            await writer.WriteIssuedLeafAsync(leaf, cancellationToken);
         }
 
         foreach (var cloudEvent in changes.Events)

@@ -74,6 +74,31 @@ public sealed class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_3_home_from_before_issued_leaves_is_upgraded_and_records_leaves()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_fixture.DatabasePath)!);
+        using (var connection = _fixture.OpenRaw())
+        {
+            Assert.Equal(3, await SqliteMigrations.ApplyAsync(connection, 3, TimeProvider.System, CancellationToken.None));
+        }
+
+        _fixture.Execute("""
+            INSERT INTO domains (name, created_at, key_algorithm, version)
+            VALUES ('old.example', '2025-01-02T03:04:05.0000000+00:00', 'rsa-3072', 2)
+            """);
+        Assert.Equal(0, _fixture.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'issued_leaves'"));
+
+        var store = _fixture.Open();
+        Assert.Empty(await store.ListIssuedLeavesAsync("old.example"));
+        await store.CommitAsync(new ChangeSet { IssuedLeaves = [Rotation.Testing.StateStores.StoreSamples.Leaf("0a", "old.example")] });
+
+        Assert.Equal(4, await store.GetSchemaVersionAsync());
+        Assert.Equal(2, (await store.FindDomainAsync("old.example"))!.Version);
+        Assert.Equal(["0a"], (await store.ListIssuedLeavesAsync("old.example")).Select(l => l.Serial));
+        Assert.Equal(1, _fixture.Scalar("SELECT COUNT(*) FROM schema_version WHERE version = 4 AND description = 'leaves issued by rotation issue-leaf'"));
+    }
+
+    [Fact]
     public async Task A_file_from_a_newer_build_is_refused_and_left_alone()
     {
         await _fixture.Store.ListDomainsAsync();

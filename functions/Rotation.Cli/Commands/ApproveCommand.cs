@@ -12,17 +12,13 @@ internal static class ApproveCommand
     {
         var id = RotationOptions.Id();
         var phase = RotationOptions.Phase();
-        var by = new Option<string?>("--by")
-        {
-            Description = "Who approves, recorded in the rotation and its Rotation.PhaseApproved event (default user@host)",
-            HelpName = "NAME",
-        };
+        var by = ActorOption.Create("Who approves, recorded in the rotation and its Rotation.PhaseApproved event");
         var command = new Command("approve", "Approve a phase that waits for an approval (default: the current one); anything else is refused (exit 3)") { id, phase, by };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var requested = parseResult.GetValue(phase);
-            var approver = parseResult.GetValue(by) is { Length: > 0 } named ? named.Trim() : $"{context.User}@{System.Environment.MachineName}";
+            var approver = ActorOption.ValueOf(parseResult, by, context);
             var record = await services.Rotations.ApproveAsync(parseResult.GetValue(id)!, requested, approver, cancellationToken);
             var approved = requested ?? record.Approvals[^1].Phase;
             Consoles.For(context).MarkupLineInterpolated($"Approved {approved} of {record.Id} as {approver}. Run 'rotation resume {record.Id}' to continue.");

@@ -20,6 +20,7 @@ internal static class CommandTree
             EventsCommand.Create(context, home),
             ExportCommand.Create(context, home),
             IssueLeafCommand.Create(context, home),
+            LeafCommand.Create(context, home),
             VerifyCommand.Create(context),
             RotateCommand.Create(context, home),
             StatusCommand.Create(context, home),

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using Rotation.Cli.Output;
 using Rotation.Cli.Parsing;
 using Rotation.Core.Domain;
-using Rotation.Core.Serialization;
 
 namespace Rotation.Cli.Commands;
 
@@ -25,11 +23,11 @@ internal static class StatusCommand
                 var records = await services.Rotations.ListAsync(parseResult.GetValue(domain), cancellationToken);
                 if (parseResult.GetValue(json))
                 {
-                    context.Output.WriteLine(JsonSerializer.Serialize(records, RotationJson.Options));
+                    context.Output.WriteLine(RotationStatusJson.Many(records, context.Time.GetUtcNow()));
                 }
                 else
                 {
-                    RotationView.RenderList(Consoles.For(context), records);
+                    RotationView.RenderList(Consoles.For(context), records, context.Time.GetUtcNow());
                 }
 
                 return ExitCodes.Ok;
@@ -39,7 +37,7 @@ internal static class StatusCommand
                 ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
             if (parseResult.GetValue(json))
             {
-                context.Output.WriteLine(RotationJson.Serialize(record));
+                context.Output.WriteLine(RotationStatusJson.One(record, context.Time.GetUtcNow()));
             }
             else
             {

@@ -7,7 +7,7 @@ namespace Rotation.Cli.Output;
 /// <summary>Rotations as tables: a list, or one rotation's phases, targets, gate and approvals.</summary>
 public static class RotationView
 {
-    public static void RenderList(IAnsiConsole console, IReadOnlyList<RotationRecord> records)
+    public static void RenderList(IAnsiConsole console, IReadOnlyList<RotationRecord> records, DateTimeOffset now)
     {
         if (records.Count == 0)
         {
@@ -15,15 +15,16 @@ public static class RotationView
             return;
         }
 
-        var table = new Table().AddColumns("Id", "Domain", "Kind", "Status", "Phase", "Created", "Updated");
+        var table = new Table().AddColumns("Id", "Domain", "Kind", "Status", "Phase", "Waits for", "Created", "Updated");
         foreach (var record in records.OrderByDescending(r => r.CreatedAt))
         {
             table.AddRow(
                 Markup.Escape(record.Id),
                 Markup.Escape(record.Domain),
                 record.Kind.ToString().ToLowerInvariant(),
-                StatusMarkup(record.Status),
+                StatusMarkup(record, now),
                 record.CurrentPhase?.ToString() ?? "-",
+                Markup.Escape(WaitsFor(RotationWaiting.Of(record, now), now)),
                 TimeText.Instant(record.CreatedAt),
                 TimeText.Instant(record.UpdatedAt));
         }
@@ -33,7 +34,7 @@ public static class RotationView
 
     public static void RenderDetail(IAnsiConsole console, RotationRecord record, DateTimeOffset now)
     {
-        console.MarkupLine($"[bold]{Markup.Escape(record.Id)}[/]: {record.Kind.ToString().ToLowerInvariant()} rotation of {Markup.Escape(record.Domain)}, {StatusMarkup(record.Status)}");
+        console.MarkupLine($"[bold]{Markup.Escape(record.Id)}[/]: {record.Kind.ToString().ToLowerInvariant()} rotation of {Markup.Escape(record.Domain)}, {StatusMarkup(record, now)}");
         var phases = new Table().AddColumns("#", "Phase", "State", "What it does");
         for (var i = 0; i < record.Plan.Count; i++)
         {
@@ -62,12 +63,20 @@ public static class RotationView
             console.MarkupLine($"[yellow]Gate[/] {gate.Phase} holds: {Markup.Escape(gate.Reason)} (checked {gate.Attempts}x, next {TimeText.Instant(gate.NextCheckAt)})");
         }
 
-        switch (RotationDecider.Decide(record, now))
+        var waiting = RotationWaiting.Of(record, now);
+        switch (waiting.Kind)
         {
-            case RotationDecision.AwaitApproval approval:
-                console.MarkupLine($"Waiting for an approval of {approval.Phase}: 'rotation approve {Markup.Escape(record.Id)} --phase {approval.Phase}'.");
+            case RotationWaitKind.Approval:
+                console.MarkupLine($"Waiting for an approval of {waiting.Phase}: '{Markup.Escape(waiting.Next!)}'.");
                 break;
-            case RotationDecision.Finished when record.FailureReason is { } reason:
+            case RotationWaitKind.Gate:
+                console.MarkupLine($"[yellow]Parked[/]: waits for {Markup.Escape(WaitsFor(waiting, now))}; {Markup.Escape(waiting.Reason ?? string.Empty)}");
+                console.MarkupLine($"Next: {Markup.Escape(waiting.Next!)}");
+                break;
+            case RotationWaitKind.Ready:
+                console.MarkupLine($"Ready: {Markup.Escape(waiting.Summary)}: '{Markup.Escape(waiting.Next!)}'.");
+                break;
+            case RotationWaitKind.Finished when record.FailureReason is { } reason:
                 console.MarkupLine($"[red]Failed[/]: {Markup.Escape(reason)}");
                 break;
         }
@@ -77,6 +86,26 @@ public static class RotationView
             console.MarkupLine($"Approved {approval.Phase} by {Markup.Escape(approval.ApprovedBy)} at {TimeText.Instant(approval.ApprovedAt)}");
         }
     }
+
+    /// <summary>"gate VerifyLeaves until 2026-03-04 09:00:00 UTC (in 2d 23h)", "approval of RetireOldRoot", "-".</summary>
+    public static string WaitsFor(RotationWaiting waiting, DateTimeOffset now) => waiting.Kind switch
+    {
+        RotationWaitKind.Approval => $"approval of {waiting.Phase}",
+        RotationWaitKind.Gate when waiting.Until is { } until =>
+            $"gate {waiting.Phase} until {until.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC (in {TimeText.Left(until - now)})",
+        RotationWaitKind.Ready => "resume (nothing blocks)",
+        _ => "-",
+    };
+
+    // A running rotation that waits for a person or a gate is not "running": nothing runs until then.
+    private static string StatusMarkup(RotationRecord record, DateTimeOffset now) => record.Status == RotationStatus.Running
+        ? RotationWaiting.Of(record, now).Kind switch
+        {
+            RotationWaitKind.Approval => "[yellow]awaiting approval[/]",
+            RotationWaitKind.Gate => "[yellow]parked[/]",
+            _ => "running",
+        }
+        : StatusMarkup(record.Status);
 
     private static string StatusMarkup(RotationStatus status) => status switch
     {

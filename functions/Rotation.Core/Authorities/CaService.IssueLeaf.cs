@@ -51,12 +51,27 @@ public sealed partial class CaService
             CertificateWithKey.Create(intermediate.Certificate, issuerKey));
 
         var files = LeafFiles.In(outputDirectory);
+
+        // Recorded before the files are written: a leaf on disk that the store does not know would let the leaf gate
+        // retire its CA under it; a record without files only holds the gate until it is forgotten or expires.
+        await _store.CommitAsync(new Ports.ChangeSet { IssuedLeaves = [RecordOf(trustDomain.Name, leaf, intermediate, files, now)] }, cancellationToken);
         await OutputFiles.WriteSecretAsync(files.Key, leafKey.ToPkcs8Pem(), cancellationToken);
         await OutputFiles.WritePublicAsync(files.Cert, leaf.ToPem(), cancellationToken);
         await OutputFiles.WritePublicAsync(files.Chain, Pem.WriteCertificates([leaf, intermediate.Certificate]), cancellationToken);
         await OutputFiles.WritePublicAsync(files.Bundle, TrustBundleOf(inventory).ToPem(), cancellationToken);
         return files;
     }
+
+    private static IssuedLeaf RecordOf(string domain, Certificate leaf, CertificateAuthority issuer, LeafFiles files, DateTimeOffset now) => new(
+        domain,
+        leaf.SerialNumber,
+        leaf.Subject,
+        [.. leaf.DnsNames.Select(n => $"DNS:{n}"), .. leaf.UriNames.Select(u => $"URI:{u}")],
+        issuer.Id,
+        leaf.NotBefore,
+        leaf.NotAfter,
+        files.Cert,
+        now);
 
     private static string CommonNameFor(string spiffeId, IReadOnlyList<string> dnsNames)
     {

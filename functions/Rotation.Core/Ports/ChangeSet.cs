@@ -14,5 +14,8 @@ public sealed class ChangeSet
     /// <summary>Clusters to delete, by name; the caller's version must match.</summary>
     public IReadOnlyList<ClusterRegistration> RemovedClusters { get; init; } = [];
     public RotationRecord? Rotation { get; init; }
+
+    /// <summary>Leaves Rotation issued (inserted with Version 0) or forgot (updated, version-checked), keyed by domain and serial.</summary>
+    public IReadOnlyList<IssuedLeaf> IssuedLeaves { get; init; } = [];
     public IReadOnlyList<CloudEvent> Events { get; init; } = [];
 }

@@ -18,6 +18,9 @@ public interface IStateStore
     Task<RotationRecord?> FindRotationAsync(string rotationId, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(string? domain = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The leaves <c>rotation issue-leaf</c> recorded for <paramref name="domain"/>, forgotten ones included, in serial order.</summary>
+    Task<IReadOnlyList<IssuedLeaf>> ListIssuedLeavesAsync(string domain, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Outbox events in append order (oldest first); with <paramref name="unpublishedOnly"/> only the pending ones
     /// (<see cref="OutboxEntry.IsPending"/>: neither published nor parked).

@@ -22,6 +22,10 @@ public static class RotationJson
 
     public static ClusterRegistration DeserializeCluster(string json) => Deserialize<ClusterRegistration>(json, "cluster registration");
 
+    public static string Serialize(IssuedLeaf leaf) => JsonSerializer.Serialize(leaf, Options);
+
+    public static IssuedLeaf DeserializeIssuedLeaf(string json) => Deserialize<IssuedLeaf>(json, "issued leaf record");
+
     private static T Deserialize<T>(string json, string what)
     {
         T? value;

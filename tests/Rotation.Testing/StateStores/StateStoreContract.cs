@@ -207,6 +207,53 @@ public abstract class StateStoreContract : IAsyncLifetime
         Assert.Empty(await Store.ListClustersAsync());
     }
 
+    // ---- issued leaves ----
+
+    [Fact]
+    public async Task Contract_issued_leaves_round_trip_per_domain_in_serial_order()
+    {
+        await CreateDomainAsync();
+        await CreateDomainAsync("other.example");
+        await Store.CommitAsync(new ChangeSet { IssuedLeaves = [S.Leaf("0b"), S.Leaf("0a")] });
+        await Store.CommitAsync(new ChangeSet { IssuedLeaves = [S.Leaf("0c", "other.example")] });
+
+        var leaves = await Store.ListIssuedLeavesAsync(S.DomainName);
+        Assert.Equal(["0a", "0b"], leaves.Select(l => l.Serial));
+        var leaf = leaves[0];
+        Assert.Equal(1, leaf.Version);
+        var expected = S.Leaf("0a") with { Version = 1 };
+        Assert.Equal(expected, leaf with { SubjectAlternativeNames = expected.SubjectAlternativeNames });
+        Assert.Equal(expected.SubjectAlternativeNames, leaf.SubjectAlternativeNames);
+        Assert.Equal(S.Now.AddHours(72).Offset, leaf.NotAfter.Offset);
+        Assert.Equal(["0c"], (await Store.ListIssuedLeavesAsync("other.example")).Select(l => l.Serial));
+        Assert.Empty(await Store.ListIssuedLeavesAsync("nowhere.example"));
+    }
+
+    [Fact]
+    public async Task Contract_forgetting_a_leaf_is_versioned_and_a_duplicate_serial_is_refused()
+    {
+        await Store.CommitAsync(new ChangeSet { Domain = S.Domain(), IssuedLeaves = [S.Leaf("0a")] });
+        var v1 = (await Store.ListIssuedLeavesAsync(S.DomainName)).Single();
+
+        await Store.CommitAsync(new ChangeSet { IssuedLeaves = [v1 with { ForgottenAt = S.Now.AddHours(1), ForgottenBy = "ops@host" }] });
+        var stale = await Assert.ThrowsAsync<ConcurrencyConflictException>(() => Store.CommitAsync(new ChangeSet { IssuedLeaves = [v1] }));
+        var duplicate = await Assert.ThrowsAsync<DomainException>(() => Store.CommitAsync(new ChangeSet { IssuedLeaves = [S.Leaf("0a")] }));
+
+        var v2 = (await Store.ListIssuedLeavesAsync(S.DomainName)).Single();
+        Assert.Equal((2L, (DateTimeOffset?)S.Now.AddHours(1), "ops@host"), (v2.Version, v2.ForgottenAt, v2.ForgottenBy));
+        Assert.False(v2.IsLiveAt(S.Now));
+        Assert.Equal("issued leaf '0a' was changed by someone else (stored version 2, yours 1): re-read it and retry", stale.Message);
+        Assert.Equal("issued leaf '0a' is already recorded in trust domain 'mesh.example.internal'", duplicate.Message);
+    }
+
+    [Fact]
+    public async Task Contract_a_leaf_of_an_unknown_domain_is_refused()
+    {
+        var error = await Assert.ThrowsAsync<DomainException>(() => Store.CommitAsync(new ChangeSet { IssuedLeaves = [S.Leaf("0a", "nowhere.example")] }));
+
+        Assert.Equal("trust domain 'nowhere.example' does not exist: create it with 'rotation init' first", error.Message);
+    }
+
     // ---- rotations ----
 
     [Fact]

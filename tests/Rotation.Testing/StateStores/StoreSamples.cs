@@ -46,6 +46,17 @@ public static class StoreSamples
         [new TargetSpec("istio", new Dictionary<string, string> { ["namespace"] = "istio-system" })],
         Now);
 
+    public static IssuedLeaf Leaf(string serial, string domain = DomainName) => new(
+        domain,
+        serial,
+        "CN=web.default.svc,O=mesh.example.internal",
+        ["DNS:web.default.svc", "URI:spiffe://mesh.example.internal/ns/default/sa/web"],
+        "intermediate-1",
+        Now.AddMinutes(-5),
+        Now.AddHours(72),
+        "/srv/leaves/web",
+        Now);
+
     public static RotationRecord Rotation(string id, string domain = DomainName) => new()
     {
         Id = id,

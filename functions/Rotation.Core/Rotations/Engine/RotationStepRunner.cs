@@ -35,7 +35,8 @@ public sealed partial class RotationStepRunner(
         var material = new RotationMaterial(record, inventory, vault);
         var resolved = await targets.ResolveAsync(record.Domain, cancellationToken);
         var now = time.GetUtcNow();
-        var context = new StepContext(record, material, resolved, now, _options.MaxTargetConcurrency);
+        var issuedLeaves = await store.ListIssuedLeavesAsync(record.Domain, cancellationToken);
+        var context = new StepContext(record, material, resolved, now, _options.MaxTargetConcurrency, issuedLeaves);
 
         PhaseOutcome outcome;
         UnsafeStepException? refusal = null;

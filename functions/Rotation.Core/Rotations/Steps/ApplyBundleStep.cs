@@ -21,6 +21,11 @@ public sealed class ApplyBundleStep(
             return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotCheck);
         }
 
+        if (droppedRoot(material) is { } droppedRootCa && Evidence.IssuedLeafEvidence.ChainingTo(context, droppedRootCa) is { } recordedLeaves)
+        {
+            return recordedLeaves;
+        }
+
         var target = bundle(material);
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
         if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)

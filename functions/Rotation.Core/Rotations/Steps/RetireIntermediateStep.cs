@@ -16,6 +16,11 @@ public sealed class RetireIntermediateStep : IPhaseStep
             return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotCheck);
         }
 
+        if (Evidence.IssuedLeafEvidence.IssuedBy(context, material.OldIntermediate) is { } recordedLeaves)
+        {
+            return recordedLeaves;
+        }
+
         return new PhaseOutcome.Done(new Dictionary<string, string>(), $"{material.OldIntermediate.Id} retired", []);
     }
 }

@@ -18,6 +18,7 @@ public sealed class InMemoryStateStore : IStateStore
     private readonly Dictionary<string, (long Order, CertificateAuthority Authority)> _authorities = [];
     private readonly Dictionary<string, ClusterRegistration> _clusters = [];
     private readonly Dictionary<string, RotationRecord> _rotations = [];
+    private readonly Dictionary<(string Domain, string Serial), IssuedLeaf> _leaves = [];
     private readonly List<OutboxEntry> _outbox = [];
     private long _authorityOrder;
 
@@ -47,6 +48,10 @@ public sealed class InMemoryStateStore : IStateStore
     public Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(string? domain = null, CancellationToken cancellationToken = default) =>
         Locked<IReadOnlyList<RotationRecord>>(() =>
             [.. _rotations.Values.Where(r => domain is null || r.Domain == domain).OrderBy(r => r.CreatedAt.UtcDateTime).ThenBy(r => r.Id, StringComparer.Ordinal)]);
+
+    public Task<IReadOnlyList<IssuedLeaf>> ListIssuedLeavesAsync(string domain, CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<IssuedLeaf>>(() =>
+            [.. _leaves.Values.Where(l => l.Domain == domain).OrderBy(l => l.Serial, StringComparer.Ordinal)]);
 
     public Task<IReadOnlyList<OutboxEntry>> ReadOutboxAsync(bool unpublishedOnly = false, int max = int.MaxValue, CancellationToken cancellationToken = default)
     {
@@ -115,6 +120,11 @@ public sealed class InMemoryStateStore : IStateStore
                 _rotations[r.Id] = r with { Version = r.Version + 1 };
             }
 
+            foreach (var leaf in changes.IssuedLeaves)
+            {
+                _leaves[(leaf.Domain, leaf.Serial)] = leaf with { Version = leaf.Version + 1 };
+            }
+
             foreach (var e in changes.Events.Where(e => _outbox.All(o => o.Event.Id != e.Id)))
             {
                 _outbox.Add(new OutboxEntry(_outbox.Count + 1, e, null));
@@ -161,6 +171,13 @@ public sealed class InMemoryStateStore : IStateStore
         foreach (var removed in changes.RemovedClusters)
         {
             Check(_clusters.GetValueOrDefault(removed.Name)?.Version ?? -1, removed.Version, $"cluster '{removed.Name}'", null);
+        }
+
+        foreach (var leaf in changes.IssuedLeaves)
+        {
+            RequireDomain(leaf.Domain);
+            Check(_leaves.GetValueOrDefault((leaf.Domain, leaf.Serial))?.Version, leaf.Version, $"issued leaf '{leaf.Serial}'", null,
+                $"issued leaf '{leaf.Serial}' is already recorded in trust domain '{leaf.Domain}'");
         }
 
         if (changes.Rotation is { } rotation)
