@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using Rotation.Cli.Tests.Support;
 using Rotation.Testing;
@@ -58,22 +57,10 @@ public sealed class ToolPackageTests : IDisposable
         throw new InvalidOperationException($"no Rotation.Cli.csproj above {ProcessRunner.RotationDll}");
     }
 
-    private static async Task<string> RunAsync(string program, string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
-        foreach (var arg in args)
+    private static Task<string> RunAsync(string program, string directory, params string[] args) =>
+        ExternalProgram.RunAsync(program, args, directory, new Dictionary<string, string?>
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment[CliContext.PassphraseVariable] = "tool test passphrase";
-        start.Environment.Remove(CliContext.HomeVariable);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        return await stdout;
-    }
+            [CliContext.PassphraseVariable] = "tool test passphrase",
+            [CliContext.HomeVariable] = null,
+        });
 }

@@ -120,8 +120,9 @@ public sealed class TargetContentTests : IAsyncLifetime
             new(name, domain, ClusterConnectionKind.Kubeconfig, _cluster.KubeconfigPath, "sim", null, [TargetSpecParser.Parse(target)]);
         await registry.AddAsync(Add("prod-west", "mesh.example.internal", "istio"));
 
-        var refusal = await Assert.ThrowsAsync<DomainException>(() => registry.AddAsync(Add("prod-west-2", "other.example.internal", "istio")));
-        var renamed = await Assert.ThrowsAsync<DomainException>(() => registry.AddAsync(Add("prod-west-3", "other.example.internal", "istio:secret=cacerts")));
+        // A claim is a refusal (exit 3), like the drift gate: writing there would overwrite another domain's trust.
+        var refusal = await Assert.ThrowsAsync<UnsafeStepException>(() => registry.AddAsync(Add("prod-west-2", "other.example.internal", "istio")));
+        var renamed = await Assert.ThrowsAsync<UnsafeStepException>(() => registry.AddAsync(Add("prod-west-3", "other.example.internal", "istio:secret=cacerts")));
         await registry.AddAsync(Add("prod-west-4", "other.example.internal", "istio:secret=other-cacerts"));
 
         Assert.Contains("secret istio-system/cacerts", refusal.Message);
