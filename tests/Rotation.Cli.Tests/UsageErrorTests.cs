@@ -50,6 +50,16 @@ public sealed partial class UsageErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_negative_seed_is_still_a_whole_number()
+    {
+        var result = await new CliRunner(Home).RunRawAsync("drill", "--seed", "-7", "--clusters", "0");
+
+        // Parsing accepts -7; the drill's own range check then refuses --clusters 0, before anything runs.
+        Assert.Equal(ExitCodes.Error, result.ExitCode);
+        Assert.StartsWith("error: --clusters must be between 1 and 99", Assert.Single(result.ErrorLines));
+    }
+
+    [Fact]
     public async Task No_bad_value_of_any_option_shows_a_dotnet_type_name()
     {
         // Every option of every command that takes a typed value, fed a word no parser accepts.

@@ -87,12 +87,13 @@ public static class CliOptions
     private static int? ParseWholeNumber(ArgumentResult result, string name)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        // A sign is allowed: --seed has always taken negative values; ranges (--clusters 1..99) are each command's check.
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
         {
             return value;
         }
 
-        result.AddError($"{name}: '{text}' is not a whole number: give digits only, e.g. {name} 3");
+        result.AddError($"{name}: '{text}' is not a whole number: give digits, e.g. {name} 3");
         return null;
     }
 
