@@ -24,8 +24,13 @@ param expiryScanSchedule string = '0 0 * * * *'
 @description('AKS clusters in this resource group to grant the app AKS RBAC Writer on (empty: none).')
 param aksClusterNames string[] = []
 
-@description('Alert subscribers for Rotation\'s own events: [{ name, storageAccount, queueName, eventTypes }] (see modules/eventgrid.bicep).')
-param alertSubscribers array = []
+import { queueSubscriber, webhookSubscriber } from 'modules/eventgrid.bicep'
+
+@description('Storage queues for Rotation\'s own events, filtered by event type, layer and expiry state (see modules/eventgrid.bicep).')
+param alertQueues queueSubscriber[] = []
+
+@description('Webhooks (CloudEvents over HTTPS, optionally Entra-authenticated) for Rotation\'s own events, filtered the same way.')
+param alertWebhooks webhookSubscriber[] = []
 
 var suffix = uniqueString(resourceGroup().id, baseName)
 var eventQueue = 'rotation-events'
@@ -77,7 +82,8 @@ module events 'modules/eventgrid.bicep' = {
     keyVaultName: names.keyVault
     storageAccountName: names.storage
     eventQueue: eventQueue
-    alertSubscribers: alertSubscribers
+    alertQueues: alertQueues
+    alertWebhooks: alertWebhooks
   }
   dependsOn: [ storage, keyVault ]
 }
