@@ -1,3 +1,4 @@
 using Rotation.Cli;
 
-return await CliApp.RunAsync(args, CliContext.FromProcess());
+using var signals = TerminationSignals.Listen();
+return await CliApp.RunAsync(args, CliContext.FromProcess(), signals);

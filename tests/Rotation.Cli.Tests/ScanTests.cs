@@ -46,6 +46,8 @@ public sealed class ScanTests : IDisposable
         Assert.StartsWith("authorities/int-", due.GetProperty("subject").GetString());
         var data = due.GetProperty("data");
         Assert.Equal("intermediate", data.GetProperty("role").GetString());
+        // Our intermediates sign leaves directly, so they are judged (and filtered by subscribers) as the issuing layer.
+        Assert.Equal("issuing", data.GetProperty("layer").GetString());
         Assert.Equal("ok", data.GetProperty("expiryState").GetString());
         Assert.InRange(data.GetProperty("lifetimeLeftPercent").GetDouble(), 33.0, 33.34);
     }

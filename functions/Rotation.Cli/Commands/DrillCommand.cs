@@ -75,12 +75,17 @@ internal static class DrillCommand
                 DrillView.Render(Consoles.For(context), result, control);
             }
 
-            return result.Report.Passed ? ExitCodes.Ok
-                : result.Report.TotalFailures > 0 ? ExitCodes.Unsafe
-                : ExitCodes.Error;
+            return ExitCodeFor(result.Report);
         });
         return command;
     }
+
+    /// <summary>0 passed, 3 a handshake failed, 5 invalid (a starved machine proves nothing), 1 the rotation erred.</summary>
+    public static int ExitCodeFor(DrillReport report) =>
+        !report.Valid ? ExitCodes.DrillInvalid
+        : report.Passed ? ExitCodes.Ok
+        : report.TotalFailures > 0 ? ExitCodes.Unsafe
+        : ExitCodes.Error;
 
     private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, bool kubernetes, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -6,6 +6,35 @@ namespace Rotation.Cli;
 /// <summary>Parses, runs, and turns every failure into one line and an exit code.</summary>
 public static class CliApp
 {
+    /// <summary>How long a command may take to unwind after SIGINT or SIGTERM before the process exits regardless.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// The real process: as <see cref="RunAsync(string[], CliContext, CancellationToken)"/>, stopped by SIGINT or
+    /// SIGTERM within <see cref="StopGrace"/> with exit 128 + the signal's number.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, TerminationSignals signals)
+    {
+        var command = RunAsync(args, context, signals.Token);
+        if (await Task.WhenAny(command, signals.Received) == command)
+        {
+            return await command;
+        }
+
+        var signal = await signals.Received;
+        var unwound = await Task.WhenAny(command, Task.Delay(StopGrace)) == command;
+        if (unwound && await command == ExitCodes.Ok)
+        {
+            // A command whose normal end is a signal (metrics --listen) stopped cleanly.
+            return ExitCodes.Ok;
+        }
+
+        context.Error.WriteLine(unwound
+            ? $"error: stopped by {TerminationSignals.NameOf(signal)} before the command finished; every step is resumable: run it again (a rotation continues with 'rotation resume ID', see 'rotation status')"
+            : $"error: stopped by {TerminationSignals.NameOf(signal)}; the command did not unwind within {StopGrace.TotalSeconds:0} s, so the process exits now; run it again (a rotation continues with 'rotation resume ID', see 'rotation status')");
+        return TerminationSignals.ExitCodeFor(signal);
+    }
+
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         // Bare `rotation` is someone finding their way: show them the commands rather than an error.
@@ -23,8 +52,16 @@ public static class CliApp
                     Output = context.Output,
                     Error = context.Error,
                     EnableDefaultExceptionHandler = false,
+                    // Signals are the process's business (TerminationSignals), not the parser's: its handler returns
+                    // after 2 s while the command still runs, so nothing unwound (children, throwaway homes) was awaited.
+                    ProcessTerminationTimeout = null,
                 },
                 cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Whoever cancelled (a signal) says so, in one line.
+            return ExitCodes.Error;
         }
         catch (Exception exception)
         {

@@ -16,4 +16,7 @@ public static class ExitCodes
 
     /// <summary>verify: the input was read and the chain is not valid (a verdict, not a failure to run).</summary>
     public const int ChainInvalid = 4;
+
+    /// <summary>drill: the run proves nothing because the machine starved the simulation (leaves renewed after expiry).</summary>
+    public const int DrillInvalid = 5;
 }

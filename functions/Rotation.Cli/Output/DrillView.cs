@@ -41,6 +41,14 @@ internal static class DrillView
             console.MarkupLineInterpolated($"[red]rotation error:[/] {error}");
         }
 
+        var renewals = report.Renewals;
+        console.WriteLine($"leaf renewals: {renewals.Renewals}, latest {renewals.WorstLateMs} ms after its clock, {renewals.AfterExpiry} after their leaf expired");
+        if (!report.Valid)
+        {
+            console.MarkupLineInterpolated($"[yellow]INVALID[/]: the machine starved the simulation: {renewals.AfterExpiry} leaf renewals came after their leaf had expired (worst {renewals.WorstWorkload}, {renewals.WorstLateMs} ms late), so {report.TotalFailures} failed handshakes prove nothing; run a smaller estate, a longer --leaf-ttl, or on a less busy machine.");
+            return;
+        }
+
         console.MarkupLine(report.Passed
             ? $"[green]PASSED[/]: {report.TotalHandshakes} handshakes, 0 failed."
             : $"[red]FAILED[/]: {report.TotalFailures} of {report.TotalHandshakes} handshakes failed.");

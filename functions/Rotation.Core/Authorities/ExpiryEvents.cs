@@ -51,6 +51,7 @@ public static class ExpiryEvents
             row.Domain,
             row.Id,
             row.Role.ToString().ToLowerInvariant(),
+            ExpiryPolicy.LayerOf(row.Role).ToLabel(),
             row.Subject,
             row.NotAfter,
             state,
@@ -96,11 +97,15 @@ public static class ExpiryEvents
     /// <summary>The lowercase spelling used in events and JSON output ("ok", "warning", ...).</summary>
     public static string StateName(ExpiryState state) => state.ToString().ToLowerInvariant();
 
-    /// <summary>The data of an expiry event; timeLeft is an ISO 8601 duration, negative once expired.</summary>
+    /// <summary>
+    /// The data of an expiry event; timeLeft is an ISO 8601 duration, negative once expired. Layer is the policy layer
+    /// the CA is judged as (as in external scans), so one Event Grid filter on data.layer serves both kinds of event.
+    /// </summary>
     private sealed record ExpiryEventData(
         string Domain,
         string CaId,
         string Role,
+        string Layer,
         string Subject,
         DateTimeOffset NotAfter,
         string ExpiryState,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Rotation.Drill.Estate;
 
 namespace Rotation.Drill.Drills;
 
@@ -34,8 +35,17 @@ public sealed record DrillReport
     /// <summary>Why the rotation itself stopped with an error; null when it finished.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The rotation finished, traffic flowed, and not one handshake failed.</summary>
-    public bool Passed => Error is null && TotalHandshakes > 0 && TotalFailures == 0;
+    /// <summary>How late the workloads renewed their leaves; renewals after expiry make the run invalid.</summary>
+    public RenewalLatenessReport Renewals { get; init; } = new(0, 0, 0, null);
+
+    /// <summary>
+    /// False when the machine starved the simulation: some workload renewed its leaf only after that leaf had expired,
+    /// so failures then are the machine's, not the engine's. An invalid run proves nothing either way.
+    /// </summary>
+    public bool Valid => Renewals.AfterExpiry == 0;
+
+    /// <summary>The run was valid, the rotation finished, traffic flowed, and not one handshake failed.</summary>
+    public bool Passed => Valid && Error is null && TotalHandshakes > 0 && TotalFailures == 0;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

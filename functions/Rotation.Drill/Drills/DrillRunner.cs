@@ -163,6 +163,7 @@ public sealed class DrillRunner
             Rounds = generator.Rounds,
             FailureExamples = tally.FailureExamples().Select(f => $"[{f.Reason}] {f.Client} -> {f.Server}: {f.Detail}").ToList(),
             Error = failure?.Message,
+            Renewals = _estate.Renewals.Snapshot(),
         };
     }
 }

@@ -31,6 +31,7 @@ public static class EngineDrill
         request.Estate.Validate();
         var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
         await using var estate = SimulatedEstate.Start(request.Domain, initial, request.Estate, time);
+        using var halting = cancellationToken.Register(estate.Halt);
         return await RotateUnderTrafficAsync(store, vault, estate, estate, request, time, cancellationToken);
     }
 
@@ -44,7 +45,10 @@ public static class EngineDrill
     {
         var run = await StartKubernetesAsync(store, vault, request, workDirectory, time, cancellationToken);
         await using (run)
+        {
+            using var halting = cancellationToken.Register(run.Estate.Halt);
             return await run.RotateAsync(cancellationToken);
+        }
     }
 
     /// <summary>Sets up the Kubernetes drill without rotating yet, so a caller (a test) can inspect the clusters afterwards.</summary>
@@ -118,6 +122,7 @@ public static class EngineDrill
         var current = DrillAuthorities.Create(request.Domain, "A", time);
         var next = DrillAuthorities.Create(request.Domain, "B", time);
         await using var estate = SimulatedEstate.Start(request.Domain, current.AloneIssuer(), request.Estate, time);
+        using var halting = cancellationToken.Register(estate.Halt);
         var report = await NegativeControls.RunAsync(control, estate, next, request.Drill, time, cancellationToken);
         return new DrillResult(report, null);
     }

@@ -14,4 +14,7 @@ public interface IWorkloadEstate
 
     /// <summary>Waits the estate's physics imposed (propagation, leaf re-issue after a switch).</summary>
     MandatoryWaitTracker MandatoryWaits { get; }
+
+    /// <summary>How late the workloads renewed their leaves against their renewal clocks.</summary>
+    RenewalLateness Renewals { get; }
 }

@@ -7,6 +7,9 @@ namespace Rotation.Drill.Estate;
 /// <summary>Mints a workload's leaf from an issuer, the way a mesh's CA answers a workload's CSR.</summary>
 internal sealed class LeafMinter(SimulatedClusterOptions options, TimeProvider timeProvider)
 {
+    /// <summary>A second each side of the TTL absorbs whole-second certificate times (and a peer's clock a little off).</summary>
+    public static readonly TimeSpan SkewMargin = TimeSpan.FromSeconds(1);
+
     public WorkloadCredential Mint(SimulatedWorkload workload, IssuerMaterial issuer)
     {
         var now = timeProvider.GetUtcNow();
@@ -14,8 +17,8 @@ internal sealed class LeafMinter(SimulatedClusterOptions options, TimeProvider t
         // Certificate times are whole seconds: a second either side keeps the leaf valid for the full TTL.
         // A leaf never outlives or predates its issuer (a freshly minted intermediate starts "now").
         var issuerCertificate = issuer.Issuer.Certificate;
-        var notBefore = Later(now - TimeSpan.FromSeconds(1), issuerCertificate.NotBefore);
-        var notAfter = Earlier(now + options.LeafTtl + TimeSpan.FromSeconds(1), issuerCertificate.NotAfter);
+        var notBefore = Later(now - SkewMargin, issuerCertificate.NotBefore);
+        var notAfter = Earlier(now + options.LeafTtl + SkewMargin, issuerCertificate.NotAfter);
         var request = new LeafRequest($"CN={workload.DnsName}", notBefore, notAfter, [workload.DnsName], [workload.SpiffeId]);
         var leaf = CertificateFactory.IssueLeaf(request, key, issuer.Issuer);
         var intermediates = issuer.ChainToRoot.Where(c => !c.IsSelfSigned).ToList();

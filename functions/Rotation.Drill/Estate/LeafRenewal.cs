@@ -5,18 +5,32 @@ namespace Rotation.Drill.Estate;
 /// <summary>
 /// A workload's renewal clock, as meshes run it: re-issue the leaf at a random 50–80 % of its lifetime, for as long
 /// as the cluster runs. An issuer that cannot sign (e.g. expired) leaves the old leaf in place, as a real proxy keeps it.
+/// Each renewal's lateness (done against due) goes to <see cref="RenewalLateness"/>, so a starved machine is told apart
+/// from a broken rotation.
 /// </summary>
 internal static class LeafRenewal
 {
-    public static async Task RunAsync(SimulatedClusterOptions options, TimeProvider time, Action renew, Action<string> onError, CancellationToken cancellationToken)
+    public static async Task RunAsync(
+        string workload,
+        SimulatedClusterOptions options,
+        TimeProvider time,
+        RenewalLateness lateness,
+        Action renew,
+        Action<string> onError,
+        CancellationToken cancellationToken)
     {
+        // The first leaf was issued just before the clock starts; every later one when the previous renewal ended.
+        var issuedAt = time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
         {
             var fraction = options.ReissueAtMinFraction
                 + ((options.ReissueAtMaxFraction - options.ReissueAtMinFraction) * Random.Shared.NextDouble());
+            var due = issuedAt + (options.LeafTtl * fraction);
             try
             {
-                await Task.Delay(options.LeafTtl * fraction, time, cancellationToken);
+                await Task.Delay(due - time.GetUtcNow() is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, time, cancellationToken);
+                if (options.RenewalStall is { } stall)
+                    await Task.Delay(stall, time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -31,6 +45,10 @@ internal static class LeafRenewal
             {
                 onError(e.Message);
             }
+
+            var done = time.GetUtcNow();
+            lateness.Record(workload, due, done, issuedAt + options.LeafTtl + LeafMinter.SkewMargin);
+            issuedAt = done;
         }
     }
 }

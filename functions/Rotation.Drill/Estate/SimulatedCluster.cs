@@ -18,6 +18,7 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
     private readonly SimulatedClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly MandatoryWaitTracker _waits;
+    private readonly RenewalLateness _renewals;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _renewLoops = [];
     private readonly ConcurrentDictionary<string, string> _leafIssuerByWorkload = new(StringComparer.Ordinal);
@@ -38,7 +39,8 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         PeerAuthorization authorization,
         SimulatedClusterOptions options,
         TimeProvider timeProvider,
-        MandatoryWaitTracker waits)
+        MandatoryWaitTracker waits,
+        RenewalLateness? renewals = null)
     {
         options.Validate();
         Name = name;
@@ -47,6 +49,7 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         _options = options;
         _time = timeProvider;
         _waits = waits;
+        _renewals = renewals ?? new RenewalLateness();
         Workloads = workloadNames
             .Select(workload => new SimulatedWorkload(trustDomain, name, workload, authorization, options.ConnectionTimeout))
             .ToList();
@@ -209,6 +212,21 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         }
     }
 
+    /// <summary>
+    /// Stops the cluster's clocks (leaf renewals, bundle propagation) at once, without waiting; the drill calls it when
+    /// it is cancelled, so hundreds of CPU-bound renewals stop competing with the unwinding. Dispose still cleans up.
+    /// </summary>
+    public void Halt()
+    {
+        lock (_lock)
+        {
+            if (_stopped)
+                return;
+        }
+
+        _stopping.Cancel();
+    }
+
     public async ValueTask DisposeAsync()
     {
         lock (_lock)
@@ -250,7 +268,7 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
     }
 
     private Task RenewLoopAsync(SimulatedWorkload workload, CancellationToken cancellationToken) =>
-        LeafRenewal.RunAsync(_options, _time, () => IssueLeaf(workload), error => LastRenewalError = $"{workload.Location}: {error}", cancellationToken);
+        LeafRenewal.RunAsync(workload.Location, _options, _time, _renewals, () => IssueLeaf(workload), error => LastRenewalError = $"{workload.Location}: {error}", cancellationToken);
 
     private void ThrowIfUnavailable()
     {

@@ -20,6 +20,12 @@ public sealed class SimulatedClusterOptions
 
     public KeyAlgorithm LeafKeyAlgorithm { get; init; } = KeyAlgorithm.EcdsaP256;
 
+    /// <summary>
+    /// Fault injection: every renewal waits this much longer than its clock says, as on a machine too starved to run
+    /// the simulation. Null (the default) adds nothing; tests use it to prove a starved run is reported invalid.
+    /// </summary>
+    public TimeSpan? RenewalStall { get; init; }
+
     /// <summary>Per-connection limit for a workload's handshake and request/response.</summary>
     public TimeSpan ConnectionTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -36,6 +42,8 @@ public sealed class SimulatedClusterOptions
     {
         if (PropagationDelay < TimeSpan.Zero || PropagationJitter < TimeSpan.Zero)
             throw new DomainException($"propagation delay and jitter must not be negative (got {PropagationDelay} and {PropagationJitter}): pass zero or more");
+        if (RenewalStall < TimeSpan.Zero)
+            throw new DomainException($"the renewal stall must not be negative (got {RenewalStall}): pass zero or more, or leave it out");
         if (LeafTtl < TimeSpan.FromSeconds(1))
             throw new DomainException($"leaf TTL must be at least 1s (got {LeafTtl}): certificate times have whole-second precision");
         if (ReissueAtMinFraction <= 0 || ReissueAtMaxFraction >= 1 || ReissueAtMinFraction > ReissueAtMaxFraction)

@@ -13,10 +13,11 @@ namespace Rotation.Drill.Kubernetes;
 /// </summary>
 public sealed class KubernetesBackedEstate : IWorkloadEstate, IAsyncDisposable
 {
-    private KubernetesBackedEstate(IReadOnlyList<KubernetesBackedCluster> clusters, MandatoryWaitTracker waits)
+    private KubernetesBackedEstate(IReadOnlyList<KubernetesBackedCluster> clusters, MandatoryWaitTracker waits, RenewalLateness renewals)
     {
         Clusters = clusters;
         MandatoryWaits = waits;
+        Renewals = renewals;
         Workloads = clusters.SelectMany(c => c.Workloads).ToList();
     }
 
@@ -24,6 +25,9 @@ public sealed class KubernetesBackedEstate : IWorkloadEstate, IAsyncDisposable
     public IReadOnlyList<SimulatedWorkload> Workloads { get; }
     public int ClusterCount => Clusters.Count;
     public MandatoryWaitTracker MandatoryWaits { get; }
+
+    /// <summary>How late the workloads renewed their leaves (a starved machine makes the drill invalid).</summary>
+    public RenewalLateness Renewals { get; }
 
     /// <summary>Creates the workload namespaces, waits for each cluster's first root and CA, issues first leaves and opens the listeners.</summary>
     public static async Task<KubernetesBackedEstate> StartAsync(
@@ -40,14 +44,15 @@ public sealed class KubernetesBackedEstate : IWorkloadEstate, IAsyncDisposable
         physics.Validate();
         var time = timeProvider ?? TimeProvider.System;
         var waits = new MandatoryWaitTracker();
+        var renewals = new RenewalLateness();
         var authorization = new PeerAuthorization();
         var workloadNames = Enumerable.Range(1, workloadsPerCluster).Select(i => $"workload-{i:D2}").ToList();
         var backed = clusters
-            .Select(c => new KubernetesBackedCluster(c.Name, trustDomain, c.Kube, workloadNames, authorization, physics, o.SyncInterval, time, waits))
+            .Select(c => new KubernetesBackedCluster(c.Name, trustDomain, c.Kube, workloadNames, authorization, physics, o.SyncInterval, time, waits, renewals: renewals))
             .ToList();
         foreach (var workload in backed.SelectMany(c => c.Workloads))
             authorization.Allow(workload.SpiffeId);
-        var estate = new KubernetesBackedEstate(backed, waits);
+        var estate = new KubernetesBackedEstate(backed, waits, renewals);
         try
         {
             await Task.WhenAll(backed.Select(c => c.StartAsync(o.StartTimeout, cancellationToken)));
@@ -59,6 +64,13 @@ public sealed class KubernetesBackedEstate : IWorkloadEstate, IAsyncDisposable
         }
 
         return estate;
+    }
+
+    /// <summary>Stops every cluster's clocks at once (see <c>Halt</c> on a cluster).</summary>
+    public void Halt()
+    {
+        foreach (var cluster in Clusters)
+            cluster.Halt();
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,23 @@ public sealed class DriverProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Id => _process.Id;
+
+    /// <summary>Waits for the driver to exit on its own; false when <paramref name="timeout"/> passed first.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public string Output
     {
         get
@@ -29,7 +46,10 @@ public sealed class DriverProcess : IDisposable
         }
     }
 
-    public static DriverProcess Start(ProcessRunner runner, params string[] args)
+    public static DriverProcess Start(ProcessRunner runner, params string[] args) => Start(runner, null, args);
+
+    /// <summary>Starts the driver with its temporary folder (TMPDIR) set, so a test can see what it leaves there.</summary>
+    public static DriverProcess Start(ProcessRunner runner, string? temporaryDirectory, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -53,6 +73,11 @@ public sealed class DriverProcess : IDisposable
             {
                 start.Environment[name] = value;
             }
+        }
+
+        if (temporaryDirectory is not null)
+        {
+            start.Environment["TMPDIR"] = temporaryDirectory;
         }
 
         var process = new Process { StartInfo = start };
