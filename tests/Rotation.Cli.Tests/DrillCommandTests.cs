@@ -84,6 +84,25 @@ public sealed class DrillCommandTests : IDisposable
         Assert.False(Directory.Exists(_rotation.Home), "the drill must not create or touch the operator's home");
     }
 
+    [Fact]
+    public async Task More_than_99_in_process_clusters_run_and_the_kubernetes_fleet_stays_at_99()
+    {
+        // 8 s leaves leave the renewals slack on a shared 2-core runner; the scaled default is LeafTtlScalingTests' job.
+        var result = await _rotation.RunAsync("drill", "--clusters", "120", "--workloads", "1", "--leaf-ttl", "8s", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var report = JsonDocument.Parse(result.StdOut);
+        var root = report.RootElement;
+        Assert.Equal(120, root.GetProperty("clusters").GetInt32());
+        Assert.True(root.GetProperty("valid").GetBoolean(), result.StdOut);
+        Assert.Equal(0, root.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(8000, root.GetProperty("leafTtlMs").GetInt64());
+
+        var fleet = await _rotation.RunAsync("drill", "--kubernetes", "--clusters", "100");
+        Assert.Equal(ExitCodes.Error, fleet.ExitCode);
+        Assert.StartsWith("error: --clusters must be between 1 and 99 with --kubernetes", Assert.Single(fleet.ErrorLines));
+    }
+
     [Theory]
     [InlineData("--kubernetes", "--naive")]
     [InlineData("--naive", "--wrong-order")]

@@ -56,7 +56,7 @@ public sealed partial class UsageErrorTests : IDisposable
 
         // Parsing accepts -7; the drill's own range check then refuses --clusters 0, before anything runs.
         Assert.Equal(ExitCodes.Error, result.ExitCode);
-        Assert.StartsWith("error: --clusters must be between 1 and 99", Assert.Single(result.ErrorLines));
+        Assert.StartsWith("error: --clusters must be between 1 and 1000", Assert.Single(result.ErrorLines));
     }
 
     [Fact]

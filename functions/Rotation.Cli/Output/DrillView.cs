@@ -31,6 +31,11 @@ internal static class DrillView
         console.Write(table);
         console.WriteLine($"wall {report.WallMs} ms = mandatory waits {report.MandatoryWaitMs} ms + engine overhead {report.OverheadMs} ms; {report.Rounds} traffic rounds");
         console.WriteLine($"traffic: {report.Sampling}");
+        if (report.LeafTtlMs > 0)
+        {
+            console.WriteLine($"workload leaves live {report.LeafTtlMs / 1000.0:0.#} s");
+        }
+
         foreach (var example in report.FailureExamples.Take(5))
         {
             console.WriteLine($"  {example}");

@@ -35,6 +35,9 @@ public sealed record DrillReport
     /// <summary>Why the rotation itself stopped with an error; null when it finished.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The workloads' leaf lifetime (given, or scaled to the estate: see LeafTtlScaling); 0 when not recorded.</summary>
+    public long LeafTtlMs { get; init; }
+
     /// <summary>How late the workloads renewed their leaves; renewals after expiry make the run invalid.</summary>
     public RenewalLatenessReport Renewals { get; init; } = new(0, 0, 0, null);
 

@@ -10,7 +10,9 @@ internal sealed class LeafMinter(SimulatedClusterOptions options, TimeProvider t
     /// <summary>A second each side of the TTL absorbs whole-second certificate times (and a peer's clock a little off).</summary>
     public static readonly TimeSpan SkewMargin = TimeSpan.FromSeconds(1);
 
-    public WorkloadCredential Mint(SimulatedWorkload workload, IssuerMaterial issuer)
+    public WorkloadCredential Mint(SimulatedWorkload workload, IssuerMaterial issuer) => Mint(workload.DnsName, workload.SpiffeId, issuer);
+
+    public WorkloadCredential Mint(string dnsName, string spiffeId, IssuerMaterial issuer)
     {
         var now = timeProvider.GetUtcNow();
         var key = PrivateKey.Generate(options.LeafKeyAlgorithm);
@@ -19,7 +21,7 @@ internal sealed class LeafMinter(SimulatedClusterOptions options, TimeProvider t
         var issuerCertificate = issuer.Issuer.Certificate;
         var notBefore = Later(now - SkewMargin, issuerCertificate.NotBefore);
         var notAfter = Earlier(now + options.LeafTtl + SkewMargin, issuerCertificate.NotAfter);
-        var request = new LeafRequest($"CN={workload.DnsName}", notBefore, notAfter, [workload.DnsName], [workload.SpiffeId]);
+        var request = new LeafRequest($"CN={dnsName}", notBefore, notAfter, [dnsName], [spiffeId]);
         var leaf = CertificateFactory.IssueLeaf(request, key, issuer.Issuer);
         var intermediates = issuer.ChainToRoot.Where(c => !c.IsSelfSigned).ToList();
         if (intermediates.Count == 0)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Rotation.Core.Domain;
+using Rotation.Drill.Estate;
 using Rotation.Core.Ports;
 using Rotation.Infra.Kubernetes;
 using Rotation.Infra.Kubernetes.Clusters;
@@ -67,7 +68,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         if (count is < 1 or > 99)
-            throw new DomainException($"--clusters must be between 1 and 99 (got {count})");
+            throw new DomainException($"--clusters must be between 1 and 99 with --kubernetes (got {count}): each one is a simulated API server; drop --kubernetes for up to {SimulatedEstateOptions.MaxClusters} in-process clusters");
         var time = timeProvider ?? TimeProvider.System;
         Directory.CreateDirectory(kubeconfigDirectory);
         var clusters = new List<(string Name, SimulatedKubeCluster Kube)>();
