@@ -115,6 +115,8 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         },
         RolloutPollInterval = TimeSpan.FromMilliseconds(100),
         RolloutTimeout = TimeSpan.FromSeconds(20),
+        // The simulated kubelet updates mounted ConfigMaps at once (LinkerdController.TrustRootsVolumeLag is zero).
+        MountedConfigMapSyncWait = TimeSpan.Zero,
     };
 
     /// <summary>Writes a cluster's kubeconfig (mode 0600) for the drill's registration.</summary>
