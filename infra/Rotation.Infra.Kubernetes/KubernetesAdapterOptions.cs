@@ -21,6 +21,19 @@ public sealed class KubernetesAdapterOptions
     public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan RolloutPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Default for Linkerd's mountSyncWait option: how long after writing the trust roots ConfigMap Rotation waits
+    /// before restarting linkerd-identity, which reads the anchors from its mounted copy of that ConfigMap once at start
+    /// (linkerd/linkerd2 b24cd405 controller/cmd/identity/main.go). The kubelet refreshes mounted ConfigMaps on each
+    /// pod's periodic sync (kubernetes/website content/en/docs/concepts/configuration/configmap.md: up to the sync
+    /// period plus the cache's propagation delay); the kubelet's default syncFrequency is 1 minute and each pod's
+    /// resync is jittered by up to half of it (pkg/kubelet/pod_workers.go wait.Jitter(resyncInterval,
+    /// workerResyncIntervalJitterFactor = 0.5)), so up to 90 s, plus the watch's propagation: 2 minutes by default.
+    /// The kubelet exposes no evidence of the refresh, so this is a time rule; set it to the cluster's syncFrequency ×
+    /// 1.5 plus margin (longer with configMapAndSecretChangeDetectionStrategy=Cache: add its TTL).
+    /// </summary>
+    public TimeSpan MountedConfigMapSyncWait { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Retries of 429, 5xx, timeouts and dropped connections with capped exponential backoff.</summary>

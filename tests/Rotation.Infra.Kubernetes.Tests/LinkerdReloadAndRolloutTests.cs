@@ -94,6 +94,50 @@ public sealed class LinkerdReloadAndRolloutTests : IAsyncLifetime
         Assert.Equal(_pki.B.Intermediate.Certificate, Mesh.Linkerd.LoadedIssuer?.Ca.Certificate);
     }
 
+    /// <summary>
+    /// Issue 12: identity reads the anchors from its mounted ConfigMap file once at start (controller/cmd/identity/main.go),
+    /// and the kubelet updates that file only at its next sync (simulated: TrustRootsVolumeLag). With mountSyncWait
+    /// longer than the lag, Rotation restarts every other workload at once but linkerd-identity only after the wait, so
+    /// identity starts with A+B and then loads issuer B. The test above (wait zero, inside the lag) shows what a restart
+    /// inside the lag does: IssuerUpdateSkipped.
+    /// </summary>
+    [Fact]
+    public async Task Identity_is_not_restarted_inside_the_mount_sync_wait_so_it_starts_with_the_new_anchors_and_loads_the_new_issuer()
+    {
+        Mesh.Linkerd.TrustRootsVolumeLag = TimeSpan.FromSeconds(1.5);
+        var wait = TimeSpan.FromSeconds(2.5);
+        var target = TargetCatalog.Create(_cluster.Connection, new TargetSpec("linkerd", new Dictionary<string, string> { ["restartNamespaces"] = "payments", ["mountSyncWait"] = "2.5" }));
+
+        await target.ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust));
+
+        var writes = _cluster.Requests.Writes();
+        var written = writes.Single(w => w.Request.Resource == "configmaps" && w.Request.Name == "linkerd-identity-trust-roots").At;
+        var identityRestart = writes.Single(w => w.Request.Resource == "deployments" && w.Request.Name == "linkerd-identity").At;
+        Assert.True(identityRestart - written >= wait, $"identity restarted {(identityRestart - written).TotalSeconds:0.###}s after the trust roots write, inside the {wait.TotalSeconds}s wait");
+        var others = writes.Where(w => w.Request.Verb == "patch" && w.Request.Name != "linkerd-identity").ToList();
+        Assert.Equal(5, others.Count);   // destination, proxy-injector, api, db, agent: not held by identity's wait
+        Assert.All(others, w => Assert.True(w.At < written + wait, $"{w.Request.Name} waited for identity's mount"));
+
+        var anchors = await Eventually.UntilAsync(() => Task.FromResult(Mesh.Linkerd.StartAnchorsPem), a => a is not null && Pem.ReadCertificates(a).Count == 2);
+        Assert.Equal(_pki.Both.Fingerprints.Order(), Pem.ReadCertificates(anchors!).Select(c => c.Sha256).Order());
+
+        await Task.Delay(TimeSpan.FromSeconds(1.1)); // pod starts and events carry whole seconds
+        await target.ApplyIssuerAsync(_pki.IssuerB(_pki.Both), Material.Context(RotationPhase.SwitchIssuer));
+        var loaded = await Eventually.UntilAsync(() => target.ReportLeavesAsync(), r => r.Holds is null && r.IssuingSince is not null);
+        Assert.True(loaded.Holds is null, loaded.Holds);
+        Assert.Contains("2 IssuerUpdated event(s)", loaded.Note, StringComparison.Ordinal);
+        Assert.Equal(_pki.B.Intermediate.Certificate, Mesh.Linkerd.LoadedIssuer?.Ca.Certificate);
+        Assert.DoesNotContain(_cluster.Store.List(ResourceKinds.Events, "linkerd").Items, e => KubeObjects.StringAt(e, "reason") == "IssuerUpdateSkipped");
+    }
+
+    [Fact]
+    public async Task A_mount_sync_wait_that_is_not_a_number_of_seconds_is_refused_with_the_option_named()
+    {
+        var refused = Assert.Throws<DomainException>(() => TargetCatalog.Create(_cluster.Connection, new TargetSpec("linkerd", new Dictionary<string, string> { ["mountSyncWait"] = "2m" })));
+        Assert.Contains("option 'mountSyncWait' must be a number of seconds", refused.Message, StringComparison.Ordinal);
+        await Task.CompletedTask;
+    }
+
     [Fact]
     public async Task A_crash_looping_identity_holds_the_leaf_gate()
     {

@@ -58,7 +58,8 @@ public sealed class LinkerdUpstreamRulesTests : IAsyncLifetime
 
         // The rollouts never finish, so the step fails naming them (a timed-out rollout no longer passes silently).
         var timedOut = await Assert.ThrowsAsync<Rotation.Core.Ports.TargetUnavailableException>(() => Target().ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust)));
-        Assert.Contains("deployment linkerd/linkerd-identity", timedOut.Reason, StringComparison.Ordinal);
+        // linkerd-identity is restarted last (after the mount sync wait), so the control plane's other Deployments are the ones named.
+        Assert.Contains("deployment linkerd/linkerd-destination", timedOut.Reason, StringComparison.Ordinal);
         var trust = await Target().ReportTrustAsync();
 
         var stale = trust.Stores.Single(s => s.Location.StartsWith("pod linkerd/linkerd-identity-pod", StringComparison.Ordinal));

@@ -76,7 +76,8 @@ public static class EngineDrill
         }
     }
 
-    private static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyVault vault, string domain, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>`rotation init` of <paramref name="domain"/> (root + intermediate) in the store and vault; returns the first issuer.</summary>
+    public static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyVault vault, string domain, TimeProvider time, CancellationToken cancellationToken)
     {
         var inventory = await new CaService(store, vault, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken: cancellationToken);
         var root = inventory.ActiveRoot;
@@ -85,7 +86,8 @@ public static class EngineDrill
         return new IssuerMaterial(new CertificateWithKey(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], TrustBundle.Of(root.Certificate));
     }
 
-    private static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyVault vault, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Rotates <paramref name="request"/>.Kind with the real engine through <paramref name="targets"/> while traffic flows over <paramref name="estate"/>.</summary>
+    public static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyVault vault, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
     {
         var policy = PolicyFor(request.Estate.Cluster);
         var service = new RotationService(store, targets, time);

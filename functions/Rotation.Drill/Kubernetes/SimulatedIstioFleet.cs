@@ -90,11 +90,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
                 kube.Store.SeedIstiod(multiRootMesh: true, version: mesh.IstiodVersion, proxyConfigXdsAgent: mesh.ProxyConfigXdsAgent);
                 kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
                 await kube.StartAsync(cancellationToken);
-                var path = Path.Combine(kubeconfigDirectory, $"{name}.kubeconfig");
-                await File.WriteAllTextAsync(path, kube.Server.CreateKubeconfigYaml(ContextName), cancellationToken);
-                if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                kubeconfigs[name] = path;
+                kubeconfigs[name] = await WriteKubeconfigAsync(kube, kubeconfigDirectory, name, cancellationToken);
             }
         }
         catch
@@ -104,19 +100,34 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
             throw;
         }
 
-        var adapterOptions = new KubernetesAdapterOptions
-        {
-            Retry = new KubernetesRetryOptions
-            {
-                InitialBackoff = TimeSpan.FromMilliseconds(50),
-                MaxBackoff = TimeSpan.FromMilliseconds(500),
-                AttemptTimeout = TimeSpan.FromSeconds(10),
-                MaxRetryAfter = TimeSpan.FromSeconds(2),
-            },
-            RolloutPollInterval = TimeSpan.FromMilliseconds(100),
-            RolloutTimeout = TimeSpan.FromSeconds(20),
-        };
+        var adapterOptions = LoopbackAdapterOptions();
         return new SimulatedIstioFleet(clusters, kubeconfigs, adapterOptions);
+    }
+
+    /// <summary>Adapter options that suit loopback API servers and second-long leaves (fast retries and rollout polls).</summary>
+    internal static KubernetesAdapterOptions LoopbackAdapterOptions() => new()
+    {
+        Retry = new KubernetesRetryOptions
+        {
+            InitialBackoff = TimeSpan.FromMilliseconds(50),
+            MaxBackoff = TimeSpan.FromMilliseconds(500),
+            AttemptTimeout = TimeSpan.FromSeconds(10),
+            MaxRetryAfter = TimeSpan.FromSeconds(2),
+        },
+        RolloutPollInterval = TimeSpan.FromMilliseconds(100),
+        RolloutTimeout = TimeSpan.FromSeconds(20),
+        // The simulated kubelet updates mounted ConfigMaps at once (LinkerdController.TrustRootsVolumeLag is zero).
+        MountedConfigMapSyncWait = TimeSpan.Zero,
+    };
+
+    /// <summary>Writes a cluster's kubeconfig (mode 0600) for the drill's registration.</summary>
+    internal static async Task<string> WriteKubeconfigAsync(SimulatedKubeCluster kube, string directory, string name, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, $"{name}.kubeconfig");
+        await File.WriteAllTextAsync(path, kube.Server.CreateKubeconfigYaml(ContextName), cancellationToken);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
     }
 
     /// <summary>Registers every cluster to <paramref name="domain"/> as `rotation cluster add NAME --kubeconfig FILE --target istio` would.</summary>

@@ -63,7 +63,7 @@ public static class TargetCatalog
     private static object ParseOptions(TargetSpec spec, KubernetesAdapterOptions adapter) => spec.Kind switch
     {
         IstioPluginCaTarget.KindName => IstioTargetOptions.From(spec),
-        LinkerdTarget.KindName => LinkerdTargetOptions.From(spec, adapter.RestartConcurrency),
+        LinkerdTarget.KindName => LinkerdTargetOptions.From(spec, adapter.RestartConcurrency, adapter.MountedConfigMapSyncWait),
         CertManagerCaIssuerTarget.KindName => CertManagerTargetOptions.From(spec),
         TrustManagerTarget.KindName => TrustManagerTargetOptions.From(spec),
         _ => throw new DomainException($"unknown target kind '{spec.Kind}': use one of {string.Join(", ", Kinds)}"),

@@ -37,6 +37,16 @@ internal sealed class TargetOptionReader
             : throw new DomainException($"target '{_kind}' option '{key}' must be a positive whole number, not '{value}'");
     }
 
+    /// <summary>A duration in seconds, zero or more (decimals allowed: 1.5).</summary>
+    public TimeSpan NonNegativeSeconds(string key, TimeSpan fallback)
+    {
+        if (!_options.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
+            return fallback;
+        return double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new DomainException($"target '{_kind}' option '{key}' must be a number of seconds from 0 to 86400, not '{value}'");
+    }
+
     public string OneOf(string key, string fallback, params string[] allowed)
     {
         var value = Get(key, fallback);

@@ -74,6 +74,10 @@ internal sealed class WorkloadRestarter
         return restarted.ToList();
     }
 
+    /// <summary>Whether <see cref="RestartAsync"/> would restart <paramref name="workload"/> (it exists and was not restarted since <paramref name="restartedSince"/>).</summary>
+    public async Task<bool> NeedsRestartAsync(WorkloadRef workload, DateTimeOffset? restartedSince, CancellationToken cancellationToken) =>
+        await ReadAsync(workload, cancellationToken) is { } current && !AlreadyRestarted(current, marker: "", restartedSince);
+
     private static bool AlreadyRestarted(Snapshot current, string marker, DateTimeOffset? restartedSince) =>
         restartedSince is { } since
             ? current.RestartedAt is { } at && at >= since

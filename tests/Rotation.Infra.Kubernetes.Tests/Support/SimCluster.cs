@@ -49,6 +49,8 @@ public sealed class SimCluster : IAsyncDisposable
         },
         RolloutPollInterval = TimeSpan.FromMilliseconds(20),
         RolloutTimeout = TimeSpan.FromSeconds(5),
+        // The simulated kubelet's mount lag is zero unless a test sets LinkerdController.TrustRootsVolumeLag.
+        MountedConfigMapSyncWait = TimeSpan.Zero,
     };
 
     /// <param name="clock">The simulated cluster's idea of "now" (certificate validity, timestamps); its delays stay real.</param>

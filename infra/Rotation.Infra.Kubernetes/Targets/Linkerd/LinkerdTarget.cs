@@ -274,9 +274,14 @@ public sealed class LinkerdTarget : KubernetesTarget
         StampSecret(secret, context, IssuerSummary(secret, config.CertificateKey, config.TrustAnchorsKey ?? "ca.crt"), data);
 
     /// <summary>
-    /// The control plane first (its identity controller and injector must serve the new anchors), then opted-in
-    /// namespaces: Deployments, StatefulSets and DaemonSets. A workload restarted since the trust roots were last
-    /// written is not restarted again (a re-run after a crash or a timed-out rollout restarts only what is left).
+    /// The control plane first (its injector must serve the new anchors), then opted-in namespaces: Deployments,
+    /// StatefulSets and DaemonSets; linkerd-identity last, and not before <see cref="LinkerdTargetOptions.MountSyncWait"/>
+    /// has passed since the trust roots were written: identity reads the anchors from its mounted copy of the ConfigMap
+    /// once at start (controller/cmd/identity/main.go), and a restart inside the kubelet's sync delay would start it
+    /// with the old anchors, so it would refuse the new issuer (IssuerUpdateSkipped) at SwitchIssuer. Every other
+    /// proxy takes the anchors from the API at container start (env value or valueFrom), without that delay. A workload
+    /// restarted since the trust roots were last written is not restarted again (a re-run after a crash or a timed-out
+    /// rollout restarts only what is left, and waits only for what is left of the delay).
     /// </summary>
     private async Task RestartMeshAsync(RotationWriteContext context, CancellationToken cancellationToken)
     {
@@ -284,11 +289,20 @@ public sealed class LinkerdTarget : KubernetesTarget
         var writtenAt = LinkerdControlPlaneProxy.WrittenAt(map);
         var restarter = new WorkloadRestarter(Connection, Name);
         var controlPlane = await ListWorkloadsAsync(_options.Namespace, meshedOnly: false, cancellationToken);
-        await restarter.RestartAsync(controlPlane, context, _options.RestartConcurrency, cancellationToken, writtenAt);
+        static bool IsIdentity(WorkloadRef w) => w is { Kind: WorkloadRef.Deployment, Name: LinkerdIssuerLoaded.IdentityDeployment };
+        await restarter.RestartAsync(controlPlane.Where(w => !IsIdentity(w)).ToList(), context, _options.RestartConcurrency, cancellationToken, writtenAt);
         var workloads = new List<WorkloadRef>();
         foreach (var ns in _options.RestartNamespaces.Where(n => n != _options.Namespace))
             workloads.AddRange(await ListWorkloadsAsync(ns, meshedOnly: true, cancellationToken));
         await restarter.RestartAsync(workloads, context, _options.RestartConcurrency, cancellationToken, writtenAt);
+
+        var identity = controlPlane.Where(IsIdentity).ToList();
+        if (identity.Count == 0)
+            return;
+        if (writtenAt is { } at && at + _options.MountSyncWait - Connection.TimeProvider.GetUtcNow() is { } remaining && remaining > TimeSpan.Zero
+            && await restarter.NeedsRestartAsync(identity[0], writtenAt, cancellationToken))
+            await Task.Delay(remaining, Connection.TimeProvider, cancellationToken);
+        await restarter.RestartAsync(identity, context, _options.RestartConcurrency, cancellationToken, writtenAt);
     }
 
     private Task<List<WorkloadRef>> ListWorkloadsAsync(string ns, bool meshedOnly, CancellationToken cancellationToken) =>

@@ -11,11 +11,13 @@ public sealed record LinkerdTargetOptions(
     string TrustRootsConfigMap,
     string IssuerSecret,
     IReadOnlyList<string> RestartNamespaces,
-    int RestartConcurrency)
+    int RestartConcurrency,
+    TimeSpan MountSyncWait)
 {
-    public static readonly IReadOnlyList<string> Keys = ["namespace", "trustRootsConfigMap", "issuerSecret", "restartNamespaces", "restartConcurrency"];
+    public static readonly IReadOnlyList<string> Keys = ["namespace", "trustRootsConfigMap", "issuerSecret", "restartNamespaces", "restartConcurrency", "mountSyncWait"];
 
-    public static LinkerdTargetOptions From(TargetSpec spec, int defaultRestartConcurrency = 2)
+    /// <param name="defaultMountSyncWait">KubernetesAdapterOptions.MountedConfigMapSyncWait (2 minutes) unless given.</param>
+    public static LinkerdTargetOptions From(TargetSpec spec, int defaultRestartConcurrency = 2, TimeSpan? defaultMountSyncWait = null)
     {
         var options = new TargetOptionReader(spec);
         return new LinkerdTargetOptions(
@@ -23,6 +25,7 @@ public sealed record LinkerdTargetOptions(
             options.Get("trustRootsConfigMap", "linkerd-identity-trust-roots"),
             options.Get("issuerSecret", "linkerd-identity-issuer"),
             options.List("restartNamespaces"),
-            options.PositiveInt("restartConcurrency", defaultRestartConcurrency));
+            options.PositiveInt("restartConcurrency", defaultRestartConcurrency),
+            options.NonNegativeSeconds("mountSyncWait", defaultMountSyncWait ?? TimeSpan.FromMinutes(2)));
     }
 }
