@@ -32,6 +32,9 @@ public sealed class TargetWorkloadEstate : IWorkloadEstate, IAsyncDisposable
     public int ClusterCount => 1;
     public MandatoryWaitTracker MandatoryWaits { get; } = new();
 
+    /// <summary>Empty: these workloads get leaves from the simulated cluster's controllers, not from a renewal clock of their own.</summary>
+    public RenewalLateness Renewals { get; } = new();
+
     /// <summary>The last read that found nothing to hand a workload, or failed (for a test's message).</summary>
     public string? LastProblem { get; private set; }
 
