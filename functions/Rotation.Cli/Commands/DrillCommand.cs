@@ -48,6 +48,7 @@ internal static class DrillCommand
         });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            var progress = new DrillProgress(context.Error, context.Time);
             var request = new DrillRequest(
                 Domain,
                 parseResult.GetValue(kind) ?? RotationKind.Root,
@@ -57,15 +58,17 @@ internal static class DrillCommand
                     WorkloadsPerCluster = parseResult.GetValue(workloads) ?? 4,
                     Cluster = new SimulatedClusterOptions { LeafTtl = leafTtl.ValueOf(parseResult) },
                 },
-                new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) } });
+                new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) }, PhaseStarted = progress.Phase });
             var control = parseResult.GetValue(naive) ? NegativeControl.NaiveSwap
                 : parseResult.GetValue(wrongOrder) ? NegativeControl.WrongOrder
                 : (NegativeControl?)null;
 
+            progress.Line($"{(control is { } c ? $"negative control {c}" : parseResult.GetValue(kubernetes) ? "kubernetes" : "in-process")}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
                 : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), context.Time, cancellationToken);
 
+            progress.Line($"finished: {result.Report.TotalHandshakes} handshakes, {result.Report.TotalFailures} failed");
             if (parseResult.GetValue(json))
             {
                 context.Output.WriteLine(result.Report.ToJson());
