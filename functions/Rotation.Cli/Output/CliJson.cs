@@ -13,6 +13,8 @@ public static class CliJson
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // Not HTML: a message reads "'x'", not "\u0027x\u0027".
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(new LowercaseNamingPolicy()), new IsoDurationJsonConverter() },
     };
 
@@ -23,7 +25,11 @@ public static class CliJson
 
     private static JsonSerializerOptions RecordOptions()
     {
-        var options = new JsonSerializerOptions(RotationJson.Options) { WriteIndented = true };
+        var options = new JsonSerializerOptions(RotationJson.Options)
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         options.Converters.Insert(0, new IsoDurationJsonConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
