@@ -50,8 +50,9 @@ public sealed partial class TableWidthTests : IDisposable
             foreach (var id in wanted)
             {
                 var row = Assert.Single(lines, line => line.Contains(id, StringComparison.Ordinal));
-                // The widest column of each table is there too, whole.
-                Assert.True(row.Contains(Domain, StringComparison.Ordinal) || row.Contains("kubeconfig", StringComparison.Ordinal) || row.Contains("authorities/", StringComparison.Ordinal), row);
+                // The row keeps its timestamp and its widest column (subject, connection or event subject) whole.
+                Assert.Contains(" UTC", row);
+                Assert.True(new[] { Domain, "kubeconfig /", "rotations/", "authorities/" }.Any(wide => row.Contains(wide, StringComparison.Ordinal)), row);
             }
         }
     }
