@@ -91,9 +91,10 @@ public sealed class JsonOutputTests : IAsyncLifetime, IDisposable
         var adopter = new CliRunner(_temp.File("home-adopt"));
         await JsonAsync("adopt", ["--home", adopter.Home, "adopt", "--from-dir", istio, "--domain", Domain, "--json"], runner: adopter, raw: true);
 
-        // The drill runs on the real clock; a small estate is enough for the shape.
+        // The drill runs on the real clock; a small estate is enough for the shape. Its verdict is DrillCommandTests'
+        // business: a starved machine can fail handshakes (exit 3), and the report still has its shape.
         var drill = new CliRunner(_temp.File("home-drill")) { Clock = TimeProvider.System };
-        await JsonAsync("drill", ["drill", "--clusters", "1", "--workloads", "2", "--json"], runner: drill, raw: true);
+        await JsonAsync("drill", ["drill", "--clusters", "1", "--workloads", "2", "--json"], exitCode: null, runner: drill, raw: true);
 
         var expected = CommandSchemas.Runnable(CommandTree.Create(new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System)))
             .Select(CommandSchemas.NameOf).Where(n => !CommandSchemas.Exceptions.ContainsKey(n));
