@@ -1,10 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Rotation.Cli.Tests.Support;
 using Rotation.Testing;
 
@@ -16,42 +10,13 @@ public sealed class EventsCommandTests : IAsyncLifetime, IDisposable
     private const string Domain = "mesh.example.internal";
     private readonly TempDirectory _temp = new("rotation-cli");
     private readonly CliRunner _cli;
-    private readonly ConcurrentQueue<string> _received = new();
-    private WebApplication _webhook = null!;
-    private Uri _endpoint = null!;
+    private CloudEventsWebhook _hook = null!;
 
     public EventsCommandTests() => _cli = new CliRunner(_temp.File("home"));
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _webhook = builder.Build();
-        _webhook.MapMethods("/hook", ["OPTIONS"], (HttpContext http) =>
-        {
-            http.Response.Headers["WebHook-Allowed-Origin"] = http.Request.Headers["WebHook-Request-Origin"].ToString();
-            return Results.Ok();
-        });
-        _webhook.MapPost("/hook", async (HttpContext http) =>
-        {
-            using var body = await JsonDocument.ParseAsync(http.Request.Body);
-            foreach (var cloudEvent in body.RootElement.EnumerateArray())
-            {
-                _received.Enqueue(cloudEvent.GetProperty("id").GetString()!);
-            }
+    public async Task InitializeAsync() => _hook = await CloudEventsWebhook.StartAsync();
 
-            return Results.Ok();
-        });
-        await _webhook.StartAsync();
-        _endpoint = new Uri($"http://127.0.0.1:{new Uri(_webhook.Urls.First()).Port}/hook");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _webhook.StopAsync();
-        await _webhook.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _hook.DisposeAsync();
 
     public void Dispose() => _temp.Dispose();
 
@@ -63,15 +28,15 @@ public sealed class EventsCommandTests : IAsyncLifetime, IDisposable
         var scanned = JsonDocument.Parse(scan.StdOut).RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
 
         var pending = JsonDocument.Parse((await _cli.SucceedAsync("events", "--pending", "--json")).StdOut).RootElement;
-        var published = await _cli.SucceedAsync("events", "publish", "--to", $"webhook:{_endpoint}");
+        var published = await _cli.SucceedAsync("events", "publish", "--to", $"webhook:{_hook.Endpoint}");
         var afterPending = JsonDocument.Parse((await _cli.SucceedAsync("events", "--pending", "--json")).StdOut).RootElement;
         var all = JsonDocument.Parse((await _cli.SucceedAsync("events", "--json")).StdOut).RootElement;
 
         Assert.NotEmpty(scanned);
         Assert.Equal(scanned, pending.EnumerateArray().Select(e => e.GetProperty("event").GetProperty("id").GetString()));
         Assert.All(pending.EnumerateArray(), e => Assert.Equal("pending", e.GetProperty("state").GetString()));
-        Assert.StartsWith($"{scanned.Count} delivered to webhook:{_endpoint}", published.StdOut);
-        Assert.Equal(scanned, _received);
+        Assert.StartsWith($"{scanned.Count} delivered to webhook:{_hook.Endpoint}", published.StdOut);
+        Assert.Equal(scanned, _hook.Received);
         Assert.Empty(afterPending.EnumerateArray());
         Assert.All(all.EnumerateArray(), e => Assert.Equal("delivered", e.GetProperty("state").GetString()));
         Assert.Empty(JsonDocument.Parse((await _cli.SucceedAsync("events", "--failed", "--json")).StdOut).RootElement.EnumerateArray());
@@ -88,6 +53,6 @@ public sealed class EventsCommandTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--to 'kafka:https://broker.example' is not eventgrid:URL or webhook:URL", result.StdErr, StringComparison.Ordinal);
         Assert.Equal(2, both.ExitCode);
-        Assert.Empty(_received);
+        Assert.Empty(_hook.Received);
     }
 }

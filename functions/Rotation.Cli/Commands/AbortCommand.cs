@@ -12,13 +12,14 @@ internal static class AbortCommand
     {
         var id = RotationOptions.Id();
         var wait = RotationOptions.Wait();
-        var command = new Command("abort", "Abort a rotation before its point of no return and unwind it safely") { id, wait.Option };
+        var json = CliOptions.Json();
+        var command = new Command("abort", "Abort a rotation before its point of no return and unwind it safely") { id, wait.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var record = await services.Rotations.AbortAsync(parseResult.GetValue(id)!, context.User, cancellationToken);
-            Consoles.For(context).MarkupLineInterpolated($"Aborting {record.Id}: unwinding {(record.Plan.Count == 0 ? "nothing" : string.Join(", ", record.Plan))}.");
-            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), cancellationToken);
+            (parseResult.GetValue(json) ? Consoles.ForProgress(context) : Consoles.For(context)).MarkupLineInterpolated($"Aborting {record.Id}: unwinding {(record.Plan.Count == 0 ? "nothing" : string.Join(", ", record.Plan))}.");
+            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), parseResult.GetValue(json), cancellationToken);
         });
         return command;
     }

@@ -25,9 +25,10 @@ internal static class AdoptCommand
         var intermediate = new Option<string?>("--intermediate") { Description = "The issuing intermediate certificate (PEM; its chain may follow it)", HelpName = "FILE" };
         var intermediateKey = new Option<string?>("--intermediate-key") { Description = "The issuing intermediate's private key (PEM, PKCS#8 or PKCS#1/SEC1; encrypted with --key-passphrase-file)", HelpName = "FILE" };
         var chain = new Option<string?>("--chain") { Description = "Further chain certificates (PEM), e.g. cert-chain.pem", HelpName = "FILE" };
+        var json = CliOptions.Json();
         var command = new Command("adopt", "Bring an existing CA (root(s), issuing intermediate and its key) under management; checks everything first and changes nothing when it refuses")
         {
-            domain, fromDir, layout, fromCluster, passphraseFile, root, rootKey, intermediate, intermediateKey, chain,
+            domain, fromDir, layout, fromCluster, passphraseFile, root, rootKey, intermediate, intermediateKey, chain, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -80,11 +81,26 @@ internal static class AdoptCommand
                 context.Error.WriteLine($"warning: {warning}");
             }
 
-            var console = Consoles.For(context);
             var adopted = result.Inventory.Authorities.Where(a => a.Status != CaStatus.Retired).ToList();
+            var rows = await services.Authorities.InventoryAsync(domainName, cancellationToken: cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                CliJson.Write(context.Output, new
+                {
+                    domain = domainName,
+                    created = result.Created,
+                    origin = source.Origin,
+                    adopted = adopted.Select(a => a.Id).ToList(),
+                    authorities = InventoryJson.Items(rows),
+                    warnings = result.Warnings,
+                });
+                return ExitCodes.Ok;
+            }
+
+            var console = Consoles.For(context);
             console.MarkupLineInterpolated(
                 $"Adopted {source.Origin} into {(result.Created ? "new " : "")}trust domain [bold]{domainName}[/]: {string.Join(", ", adopted.Select(a => $"{a.Id} ({a.Role.ToString().ToLowerInvariant()}, {a.Status.ToString().ToLowerInvariant()})"))}.");
-            InventoryTable.Render(console, await services.Authorities.InventoryAsync(domainName, cancellationToken: cancellationToken));
+            InventoryTable.Render(console, rows);
             return ExitCodes.Ok;
         });
         return command;

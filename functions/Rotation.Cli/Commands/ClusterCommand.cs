@@ -43,9 +43,10 @@ internal static class ClusterCommand
             Description = "A TLS endpoint whose handshakes are gate evidence (HOST:PORT, or https://HOST:PORT/PATH for servers such as nginx); repeat for several",
             HelpName = "ENDPOINT",
         };
+        var json = CliOptions.Json();
         var command = new Command("add", "Register a cluster and its targets (contacts no cluster: run 'rotation cluster check' next)")
         {
-            name, domain, kubeconfig, kubeContext, inCluster, aks, targets, dir, reload, endpoints,
+            name, domain, kubeconfig, kubeContext, inCluster, aks, targets, dir, reload, endpoints, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -65,6 +66,12 @@ internal static class ClusterCommand
             var registration = await services.Clusters.AddAsync(
                 new ClusterAddRequest(parseResult.GetValue(name)!, trustDomain.Name, connection, kubeconfigPath, contextName, aksId, specs),
                 cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                CliJson.Write(context.Output, ClusterJson.Of(registration));
+                return ExitCodes.Ok;
+            }
+
             Consoles.For(context).MarkupLineInterpolated(
                 $"Registered cluster [bold]{registration.Name}[/] in {registration.Domain} ({ClusterText.Connection(registration)}) with {ClusterText.Targets(registration)}. Check it with 'rotation cluster check {registration.Name}'.");
             return ExitCodes.Ok;
@@ -100,18 +107,18 @@ internal static class ClusterCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Name", "Domain", "Connection", "Targets", "Registered");
-            foreach (var cluster in clusters)
+            new FittingTable<ClusterRegistration>(["Name", "Domain", "Connection", "Targets", "Registered"], (cluster, column) => column switch
             {
-                table.AddRow(
-                    Markup.Escape(cluster.Name),
-                    Markup.Escape(cluster.Domain),
-                    Markup.Escape(ClusterText.Connection(cluster)),
-                    Markup.Escape(string.Join(" ", cluster.Targets.Select(TargetSpecParser.Format))),
-                    TimeText.Instant(cluster.RegisteredAt));
-            }
-
-            console.Write(table);
+                "Name" => Markup.Escape(cluster.Name),
+                "Domain" => Markup.Escape(cluster.Domain),
+                "Connection" => Markup.Escape(ClusterText.Connection(cluster)),
+                "Targets" => Markup.Escape(string.Join(" ", cluster.Targets.Select(TargetSpecParser.Format))),
+                _ => TimeText.Instant(cluster.RegisteredAt),
+            })
+            {
+                Expendable = ["Registered", "Domain"],
+                Wrappable = ["Connection", "Targets"],
+            }.Write(console, clusters);
             return ExitCodes.Ok;
         });
         return command;
@@ -120,12 +127,19 @@ internal static class ClusterCommand
     private static Command Remove(CliContext context, Option<string?> home)
     {
         var name = new Argument<string>("NAME") { Description = "A registered cluster (see 'rotation cluster list')" };
-        var command = new Command("remove", "Unregister a cluster (refused while its domain has an active rotation); nothing in the cluster changes") { name };
+        var json = CliOptions.Json();
+        var command = new Command("remove", "Unregister a cluster (refused while its domain has an active rotation); nothing in the cluster changes") { name, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var clusterName = parseResult.GetValue(name)!;
             await services.Clusters.RemoveAsync(clusterName, cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                CliJson.Write(context.Output, new { removed = clusterName });
+                return ExitCodes.Ok;
+            }
+
             Consoles.For(context).MarkupLineInterpolated($"Removed cluster [bold]{clusterName}[/]; rotations no longer touch it.");
             return ExitCodes.Ok;
         });
@@ -137,18 +151,22 @@ internal static class ClusterCommand
         var name = new Argument<string>("NAME") { Description = "A registered cluster (see 'rotation cluster list')" };
         var kind = CliOptions.Kind("The rotation to check readiness for: root or intermediate (default root)");
         var json = CliOptions.Json();
-        var command = new Command("check", "Check a cluster: reachable, every permission its targets need, each mesh's preflight; writes nothing") { name, kind, json };
+        var timeout = CliOptions.Duration("--timeout", "Give up on the cluster after this long and say so (a check line 'timeout')", "30s");
+        var command = new Command("check", "Check a cluster: reachable, every permission its targets need, each mesh's preflight; writes nothing") { name, kind, json, timeout.Option };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
-            var report = await services.Clusters.CheckAsync(parseResult.GetValue(name)!, parseResult.GetValue(kind) ?? RotationKind.Root, cancellationToken);
-            if (parseResult.GetValue(json))
+            var asJson = parseResult.GetValue(json);
+            // Each check prints as it finishes: on stdout in text, on stderr beside --json.
+            var progress = asJson ? Consoles.ForProgress(context) : Consoles.For(context);
+            var report = await ClusterCheckRun.RunAsync(services, parseResult.GetValue(name)!, parseResult.GetValue(kind) ?? RotationKind.Root, timeout.ValueOf(parseResult), progress, cancellationToken);
+            if (asJson)
             {
                 CliJson.Write(context.Output, ClusterJson.Of(report));
             }
             else
             {
-                ClusterText.Render(Consoles.For(context), report);
+                ClusterText.RenderSummary(progress, report);
             }
 
             if (report.Passed)

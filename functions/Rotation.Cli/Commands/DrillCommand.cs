@@ -50,6 +50,7 @@ internal static class DrillCommand
         {
             var clusterCount = parseResult.GetValue(clusters) ?? 3;
             var perCluster = parseResult.GetValue(workloads) ?? 4;
+            var progress = new DrillProgress(context.Error, context.Time);
             var request = new DrillRequest(
                 Domain,
                 parseResult.GetValue(kind) ?? RotationKind.Root,
@@ -59,16 +60,20 @@ internal static class DrillCommand
                     WorkloadsPerCluster = perCluster,
                     Cluster = new SimulatedClusterOptions { LeafTtl = parseResult.GetValue(leafTtl.Option) ?? ScaledLeafTtl(clusterCount * perCluster) },
                 },
-                new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) } });
+                new DrillOptions { Traffic = new TrafficOptions { Seed = parseResult.GetValue(seed) }, PhaseStarted = progress.Phase });
             var control = parseResult.GetValue(naive) ? NegativeControl.NaiveSwap
                 : parseResult.GetValue(wrongOrder) ? NegativeControl.WrongOrder
                 : (NegativeControl?)null;
 
+            // A bad estate size is refused before the first progress line, so the refusal stays the only line.
+            request.Estate.Validate();
+            progress.Line($"{(control is { } c ? $"negative control {c}" : parseResult.GetValue(kubernetes) ? "kubernetes" : "in-process")}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
                 : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), context.Time, cancellationToken);
             result = result with { Report = result.Report with { LeafTtlMs = (long)request.Estate.Cluster.LeafTtl.TotalMilliseconds } };
 
+            progress.Line($"finished: {result.Report.TotalHandshakes} handshakes, {result.Report.TotalFailures} failed");
             if (parseResult.GetValue(json))
             {
                 context.Output.WriteLine(result.Report.ToJson());

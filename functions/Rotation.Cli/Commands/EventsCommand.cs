@@ -60,7 +60,8 @@ internal static class EventsCommand
         };
         var watch = new Option<bool>("--watch") { Description = "Keep publishing new events until interrupted" };
         var interval = CliOptions.Duration("--interval", "With --watch: the pause between runs", "30s");
-        var command = new Command("publish", "Deliver pending events, at least once, with their ids unchanged") { to, watch, interval.Option };
+        var json = CliOptions.Json();
+        var command = new Command("publish", "Deliver pending events, at least once, with their ids unchanged (--json --watch: one JSON object per line per run)") { to, watch, interval.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -72,7 +73,7 @@ internal static class EventsCommand
                 {
                     try
                     {
-                        await publisher.WatchAsync(interval.ValueOf(parseResult), report => Report(context, sink, report), cancellationToken);
+                        await publisher.WatchAsync(interval.ValueOf(parseResult), report => Report(context, sink, report, parseResult.GetValue(json), watching: true), cancellationToken);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
@@ -82,7 +83,7 @@ internal static class EventsCommand
                 }
 
                 var result = await publisher.PublishPendingAsync(cancellationToken);
-                Report(context, sink, result);
+                Report(context, sink, result, parseResult.GetValue(json), watching: false);
                 return result.Stopped ? ExitCodes.Error : ExitCodes.Ok;
             }
             finally
@@ -96,7 +97,8 @@ internal static class EventsCommand
     private static Command Requeue(CliContext context, Option<string?> home)
     {
         var ids = new Argument<string[]>("ID") { Description = "Parked event ids to try again", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("requeue", "Put parked events back in the queue (attempts reset)") { ids };
+        var json = CliOptions.Json();
+        var command = new Command("requeue", "Put parked events back in the queue (attempts reset)") { ids, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -110,14 +112,28 @@ internal static class EventsCommand
             }
 
             await services.Store.RequeueAsync(wanted, cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                CliJson.Write(context.Output, new { requeued = wanted });
+                return ExitCodes.Ok;
+            }
+
             context.Output.WriteLine($"{wanted.Length} event(s) back in the queue.");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Report(CliContext context, IEventSink sink, PublishReport report)
+    private static void Report(CliContext context, IEventSink sink, PublishReport report, bool json, bool watching)
     {
+        if (json)
+        {
+            var body = new { sink = sink.Name, report.Delivered, report.Requests, report.FailedAttempts, report.Parked, report.Stopped, report.LastError };
+            // Under --watch every run is one line (JSON Lines), so a reader can take them one at a time.
+            context.Output.WriteLine(watching ? JsonSerializer.Serialize(body, RowJson) : JsonSerializer.Serialize(body, CliJson.Options));
+            return;
+        }
+
         var line = $"{report.Delivered} delivered to {sink.Name} in {report.Requests} request(s), {report.FailedAttempts} failed attempt(s), {report.Parked} parked";
         context.Output.WriteLine(report.Stopped ? $"{line}; stopped: {report.LastError} (the rest stays pending)" : line);
     }
@@ -145,21 +161,21 @@ internal static class EventsCommand
             return;
         }
 
-        var table = new Table().AddColumns("Seq", "State", "Type", "Subject", "Time", "Attempts", "Last error", "Id");
-        foreach (var row in rows)
+        new FittingTable<OutboxEntry>(["Seq", "State", "Type", "Subject", "Time", "Attempts", "Last error", "Id"], (row, column) => column switch
         {
-            table.AddRow(
-                row.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                State(row),
-                Markup.Escape(row.Event.Type),
-                Markup.Escape(row.Event.Subject),
-                TimeText.Instant(row.Event.Time),
-                row.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Markup.Escape(row.LastError ?? string.Empty),
-                Markup.Escape(row.Event.Id));
-        }
-
-        console.Write(table);
+            "Seq" => row.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "State" => State(row),
+            "Type" => Markup.Escape(row.Event.Type),
+            "Subject" => Markup.Escape(row.Event.Subject),
+            "Time" => TimeText.Instant(row.Event.Time),
+            "Attempts" => row.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "Last error" => Markup.Escape(row.LastError ?? string.Empty),
+            _ => Markup.Escape(row.Event.Id),
+        })
+        {
+            Expendable = ["Attempts", "Time", "Subject"],
+            Wrappable = ["Last error", "Type"],
+        }.Write(console, rows);
         console.MarkupLineInterpolated($"{rows.Count} event(s): {rows.Count(r => r.PublishedAt is not null)} delivered, {rows.Count(r => r.IsPending)} pending, {rows.Count(r => r.ParkedAt is not null && r.PublishedAt is null)} parked.");
     }
 }

@@ -26,7 +26,8 @@ internal static class IssueLeafCommand
         var ttl = CliOptions.Duration("--ttl", "Validity of the leaf", "24h");
         var output = CliOptions.RequiredPath("--out", "Directory for cert.pem, key.pem (0600), chain.pem and bundle.pem", "DIR");
         var backdate = CliOptions.Duration("--backdate", "How long before now the leaf starts to be valid, for peers whose clock runs behind", "5m");
-        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output, backdate.Option };
+        var json = CliOptions.Json();
+        var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output, backdate.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -38,6 +39,12 @@ internal static class IssueLeafCommand
                 parseResult.GetValue(output)!,
                 backdate.ValueOf(parseResult),
                 cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                CliJson.Write(context.Output, new { files.Cert, files.Key, files.Chain, files.Bundle });
+                return ExitCodes.Ok;
+            }
+
             Consoles.For(context).MarkupLineInterpolated($"Wrote {files.Cert}, {files.Key} (mode 0600), {files.Chain}, {files.Bundle}");
             return ExitCodes.Ok;
         });

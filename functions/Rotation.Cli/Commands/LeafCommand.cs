@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Rotation.Cli.Output;
 using Rotation.Cli.Parsing;
-using Rotation.Core.Serialization;
 using Spectre.Console;
 
 namespace Rotation.Cli.Commands;
@@ -32,7 +31,7 @@ internal static class LeafCommand
             var now = context.Time.GetUtcNow();
             if (parseResult.GetValue(json))
             {
-                context.Output.WriteLine(JsonSerializer.Serialize(leaves, RotationJson.Options));
+                context.Output.WriteLine(JsonSerializer.Serialize(leaves, CliJson.Records));
                 return ExitCodes.Ok;
             }
 
@@ -43,23 +42,22 @@ internal static class LeafCommand
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Serial", "Subject", "SANs", "Issuer", "Not after", "State", "File");
-            foreach (var leaf in leaves)
+            new FittingTable<Core.Domain.IssuedLeaf>(["Serial", "Subject", "SANs", "Issuer", "Not after", "State", "File"], (leaf, column) => column switch
             {
-                var state = leaf.ForgottenAt is { } at ? $"forgotten {TimeText.Instant(at)} by {leaf.ForgottenBy}"
+                "Serial" => Markup.Escape(leaf.Serial),
+                "Subject" => Markup.Escape(leaf.Subject),
+                "SANs" => Markup.Escape(string.Join(", ", leaf.SubjectAlternativeNames)),
+                "Issuer" => Markup.Escape(leaf.IssuerId),
+                "Not after" => TimeText.Instant(leaf.NotAfter),
+                "State" => Markup.Escape(leaf.ForgottenAt is { } at ? $"forgotten {TimeText.Instant(at)} by {leaf.ForgottenBy}"
                     : leaf.NotAfter <= now ? "expired"
-                    : $"live ({TimeText.Left(leaf.NotAfter - now)} left)";
-                table.AddRow(
-                    Markup.Escape(leaf.Serial),
-                    Markup.Escape(leaf.Subject),
-                    Markup.Escape(string.Join(", ", leaf.SubjectAlternativeNames)),
-                    Markup.Escape(leaf.IssuerId),
-                    TimeText.Instant(leaf.NotAfter),
-                    Markup.Escape(state),
-                    Markup.Escape(leaf.OutputPath));
-            }
-
-            console.Write(table);
+                    : $"live ({TimeText.Left(leaf.NotAfter - now)} left)"),
+                _ => Markup.Escape(leaf.OutputPath),
+            })
+            {
+                Expendable = ["File", "Subject", "Issuer"],
+                Wrappable = ["SANs", "State"],
+            }.Write(console, leaves);
             return ExitCodes.Ok;
         });
         return command;
@@ -70,12 +68,19 @@ internal static class LeafCommand
         var serial = new Argument<string>("SERIAL") { Description = "The leaf's serial number, as 'rotation leaf list' shows it" };
         var domain = CliOptions.Domain();
         var by = ActorOption.Create("Who states that the leaf is no longer in use, recorded with it");
-        var command = new Command("forget", "Stop holding the leaf gate on a recorded leaf: say that nobody presents it any more (the record stays, marked forgotten)") { serial, domain, by };
+        var json = CliOptions.Json();
+        var command = new Command("forget", "Stop holding the leaf gate on a recorded leaf: say that nobody presents it any more (the record stays, marked forgotten)") { serial, domain, by, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var leaf = await services.Authorities.ForgetIssuedLeafAsync(
                 parseResult.GetValue(domain), parseResult.GetValue(serial)!, ActorOption.ValueOf(parseResult, by, context), cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                context.Output.WriteLine(JsonSerializer.Serialize(leaf, CliJson.Records));
+                return ExitCodes.Ok;
+            }
+
             Consoles.For(context).MarkupLineInterpolated(
                 $"Forgot leaf {leaf.Serial} ({leaf.Subject}, valid until {TimeText.Instant(leaf.NotAfter)}) as {leaf.ForgottenBy}: the leaf gate no longer holds on it. If it is still presented somewhere, peers will reject it once its CA is retired.");
             return ExitCodes.Ok;

@@ -10,14 +10,15 @@ internal static class ResumeCommand
     {
         var id = RotationOptions.Id();
         var wait = RotationOptions.Wait();
-        var command = new Command("resume", "Continue a rotation after an approval, a parked gate or a crash") { id, wait.Option };
+        var json = CliOptions.Json();
+        var command = new Command("resume", "Continue a rotation after an approval, a parked gate or a crash") { id, wait.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
             var rotationId = parseResult.GetValue(id)!;
             _ = await services.Rotations.FindAsync(rotationId, cancellationToken)
                 ?? throw new Core.Domain.DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
-            return await RotationRun.DriveAsync(context, services, rotationId, wait.ValueOf(parseResult), cancellationToken);
+            return await RotationRun.DriveAsync(context, services, rotationId, wait.ValueOf(parseResult), parseResult.GetValue(json), cancellationToken);
         });
         return command;
     }

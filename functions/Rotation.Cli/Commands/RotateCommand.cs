@@ -27,7 +27,8 @@ internal static class RotateCommand
         var maxLeafTtl = RotationOptions.MaxLeafTtl();
         var leafGrace = RotationOptions.LeafGrace();
         var gateRetry = RotationOptions.GateRetry();
-        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option, maxLeafTtl.Option, leafGrace.Option, gateRetry.Option };
+        var json = CliOptions.Json();
+        var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option, maxLeafTtl.Option, leafGrace.Option, gateRetry.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
@@ -47,16 +48,35 @@ internal static class RotateCommand
 
             if (parseResult.GetValue(dryRun))
             {
-                RenderPreview(Consoles.For(context), await services.Rotations.PreviewAsync(trustDomain.Name, kind, policy, cancellationToken));
+                var preview = await services.Rotations.PreviewAsync(trustDomain.Name, kind, policy, cancellationToken);
+                if (parseResult.GetValue(json))
+                {
+                    CliJson.Write(context.Output, PreviewJson(preview));
+                }
+                else
+                {
+                    RenderPreview(Consoles.For(context), preview);
+                }
+
                 return ExitCodes.Ok;
             }
 
             var record = await services.Rotations.StartAsync(trustDomain.Name, kind, policy, context.User, cancellationToken);
-            Consoles.For(context).MarkupLineInterpolated($"Started [bold]{record.Id}[/]: {name} rotation of {record.Domain}.");
-            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), cancellationToken);
+            var asJson = parseResult.GetValue(json);
+            (asJson ? Consoles.ForProgress(context) : Consoles.For(context)).MarkupLineInterpolated($"Started [bold]{record.Id}[/]: {name} rotation of {record.Domain}.");
+            return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), asJson, cancellationToken);
         });
         return command;
     }
+
+    private static object PreviewJson(RotationPlanPreview preview) => new
+    {
+        dryRun = true,
+        domain = preview.Domain,
+        kind = preview.Kind,
+        phases = preview.Phases.Select(p => new { phase = p.Phase.ToString(), writes = p.Writes, needsApproval = p.NeedsApproval }).ToList(),
+        targets = preview.Targets,
+    };
 
     private static void RenderPreview(IAnsiConsole console, RotationPlanPreview preview)
     {

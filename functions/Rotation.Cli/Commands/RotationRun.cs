@@ -9,9 +9,10 @@ namespace Rotation.Cli.Commands;
 /// <summary>Drives a rotation in this process until it finishes, waits for an approval, or parks; reports how it stopped.</summary>
 internal static class RotationRun
 {
-    public static async Task<int> DriveAsync(CliContext context, CliServices services, string rotationId, TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <param name="json">Progress goes to stderr and stdout gets the rotation as 'status ID --json' shows it.</param>
+    public static async Task<int> DriveAsync(CliContext context, CliServices services, string rotationId, TimeSpan maxWait, bool json, CancellationToken cancellationToken)
     {
-        var console = Consoles.For(context);
+        var console = json ? Consoles.ForProgress(context) : Consoles.For(context);
         var progress = new RotationProgress(console);
         var inner = new InProcessWorkflowContext(services.StepRunner, context.Time, cancellationToken: cancellationToken)
         {
@@ -21,7 +22,7 @@ internal static class RotationRun
         RotationRecord record;
         try
         {
-            record = await RotationDriver.RunAsync(new PausingWorkflowContext(inner, maxWait), rotationId);
+            record = await RotationDriver.RunAsync(new PausingWorkflowContext(inner, maxWait) { OnWait = until => progress.Waiting(until, context.Time.GetUtcNow()) }, rotationId);
         }
         catch (UnsafeStepException refusal)
         {
@@ -33,10 +34,20 @@ internal static class RotationRun
             record = progress.Last ?? await services.Rotations.FindAsync(rotationId, cancellationToken)
                 ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
             console.MarkupLineInterpolated($"[yellow]parked[/]  {record.Id} at {record.CurrentPhase}: {record.Gate?.Reason ?? "waiting"}; next check {TimeText.Instant(record.Gate?.NextCheckAt ?? context.Time.GetUtcNow())}. Run 'rotation resume {record.Id}' then.");
-            return ExitCodes.Ok;
+            return Json(context, record, json, ExitCodes.Ok);
         }
 
-        return Report(context, console, record);
+        return Json(context, record, json, Report(context, console, record));
+    }
+
+    private static int Json(CliContext context, RotationRecord record, bool json, int exitCode)
+    {
+        if (json)
+        {
+            context.Output.WriteLine(RotationStatusJson.One(record, context.Time.GetUtcNow()));
+        }
+
+        return exitCode;
     }
 
     private static int Report(CliContext context, IAnsiConsole console, RotationRecord record)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Rotation.Cli.Output;
 using Rotation.Cli.Parsing;
 using Rotation.Core.Authorities;
 using Rotation.Core.Pki;
@@ -31,9 +32,10 @@ internal static class VerifyCommand
         {
             Description = "Also apply the RFC 5280 checks of openssl verify -x509_strict",
         };
+        var json = CliOptions.Json();
         var command = new Command("verify", "Verify a certificate chain against a trust bundle (exit 0 valid, 4 not valid, 1 unreadable input)")
         {
-            chain, bundle, at, purpose, partialChain, strict,
+            chain, bundle, at, purpose, partialChain, strict, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -45,10 +47,21 @@ internal static class VerifyCommand
                 (parseResult.GetValue(partialChain) ? ChainVerifyFlags.PartialChain : ChainVerifyFlags.None)
                 | (parseResult.GetValue(strict) ? ChainVerifyFlags.X509Strict : ChainVerifyFlags.None),
                 cancellationToken);
+            if (parseResult.GetValue(json))
+            {
+                // The verdict is the output; exit 4 still says "not valid" to a script that only reads the code.
+                CliJson.Write(context.Output, VerdictJson(result));
+            }
+
             if (!result.IsValid)
             {
                 context.Error.WriteLine($"error: chain is not valid ({result.Status}): {result.Reason.ReplaceLineEndings(" ")}");
                 return ExitCodes.ChainInvalid;
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                return ExitCodes.Ok;
             }
 
             context.Output.WriteLine($"valid: {result.Chain[0].Subject} chains to {result.TrustAnchor!.Subject} (sha256 {result.TrustAnchor.Sha256})");
@@ -56,6 +69,15 @@ internal static class VerifyCommand
         });
         return command;
     }
+
+    private static object VerdictJson(ChainVerificationResult result) => new
+    {
+        valid = result.IsValid,
+        status = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(result.Status.ToString()),
+        reason = result.IsValid ? null : result.Reason.ReplaceLineEndings(" "),
+        chain = result.Chain.Select(c => new { subject = c.Subject, sha256 = c.Sha256, notAfter = c.NotAfter }).ToList(),
+        trustAnchor = result.TrustAnchor is { } anchor ? new { subject = anchor.Subject, sha256 = anchor.Sha256 } : null,
+    };
 
     private static TlsPurpose? ParsePurpose(ArgumentResult result)
     {

@@ -3,7 +3,7 @@ using Rotation.Cli.Commands;
 
 namespace Rotation.Cli;
 
-/// <summary>Parses, runs, and turns every failure into one line and an exit code.</summary>
+/// <summary>Parses, runs, and turns every failure into one line and an exit code (and, with --json, an error object on stdout).</summary>
 public static class CliApp
 {
     /// <summary>How long a command may take to unwind after SIGINT or SIGTERM before the process exits regardless.</summary>
@@ -37,11 +37,19 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
+        var json = JsonErrorReport.Requested(args);
+
         // Bare `rotation` is someone finding their way: show them the commands rather than an error.
         var parseResult = CommandTree.Create(context).Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Errors.Count > 0)
         {
-            return ErrorReport.WriteUsage(context.Error, $"{ParseErrorText.Describe(parseResult)} (see '{ParseErrorText.CommandPath(parseResult)} --help')");
+            var usage = $"{ParseErrorText.Describe(parseResult)} (see '{ParseErrorText.CommandPath(parseResult)} --help')";
+            if (json)
+            {
+                JsonErrorReport.Write(context.Output, ExitCodes.Usage, ErrorReport.Line(usage));
+            }
+
+            return ErrorReport.WriteUsage(context.Error, usage);
         }
 
         try
@@ -65,6 +73,12 @@ public static class CliApp
         }
         catch (Exception exception)
         {
+            if (json)
+            {
+                var (code, line) = ErrorReport.Describe(exception);
+                JsonErrorReport.Write(context.Output, code, line);
+            }
+
             return ErrorReport.Write(context.Error, exception);
         }
     }

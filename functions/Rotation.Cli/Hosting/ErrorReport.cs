@@ -15,6 +15,16 @@ public static class ErrorReport
         return code;
     }
 
+    /// <summary>The exit code and the one line <see cref="Write(TextWriter, Exception)"/> prints after "error: ".</summary>
+    public static (int Code, string Line) Describe(Exception exception)
+    {
+        var (code, message) = Classify(exception);
+        return (code, OneLine(message));
+    }
+
+    /// <summary>A usage message as the one line <see cref="WriteUsage"/> prints after "error: ".</summary>
+    public static string Line(string message) => OneLine(message);
+
     public static int WriteUsage(TextWriter error, string message)
     {
         error.WriteLine($"error: {OneLine(message)}");

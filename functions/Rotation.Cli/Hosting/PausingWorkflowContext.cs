@@ -22,6 +22,9 @@ public sealed class PausingWorkflowContext : IRotationWorkflowContext
 
     public DateTimeOffset CurrentUtcDateTime => _inner.CurrentUtcDateTime;
 
+    /// <summary>Told before each wait this process sits out (not one that parks): the progress line says until when.</summary>
+    public Action<DateTimeOffset>? OnWait { get; init; }
+
     public Task<RotationRecord> LoadAsync(string rotationId) => _inner.LoadAsync(rotationId);
 
     public Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase) => _inner.RunStepAsync(rotationId, phase);
@@ -33,6 +36,7 @@ public sealed class PausingWorkflowContext : IRotationWorkflowContext
             throw new RotationPausedException();
         }
 
+        OnWait?.Invoke(fireAt);
         await _inner.DelayUntilAsync(fireAt);
     }
 

@@ -23,10 +23,21 @@ internal static class ClusterText
     {
         foreach (var line in report.Lines)
         {
-            var mark = line.Passed ? "[green]pass[/]" : "[red]FAIL[/]";
-            console.MarkupLine($"{mark}  {Markup.Escape(line.Check)}: {Markup.Escape(line.Detail)}");
+            RenderLine(console, line);
         }
 
+        RenderSummary(console, report);
+    }
+
+    /// <summary>One check as it finishes: "pass  reachable: API server v1.31.0".</summary>
+    public static void RenderLine(IAnsiConsole console, ClusterCheckLine line)
+    {
+        var mark = line.Passed ? "[green]pass[/]" : "[red]FAIL[/]";
+        console.MarkupLine($"{mark}  {Markup.Escape(line.Check)}: {Markup.Escape(line.Detail)}");
+    }
+
+    public static void RenderSummary(IAnsiConsole console, ClusterCheckReport report)
+    {
         var failed = report.Lines.Count(l => !l.Passed);
         console.MarkupLine(failed == 0
             ? $"Cluster [bold]{Markup.Escape(report.Cluster)}[/] is ready: all {report.Lines.Count} checks pass."

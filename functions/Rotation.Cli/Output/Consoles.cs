@@ -28,4 +28,21 @@ public static class Consoles
 
         return console;
     }
+
+    /// <summary>
+    /// Progress on stderr, for commands whose stdout is JSON: plain lines, no colour and no carriage-return animation,
+    /// so it reads the same in a terminal, a CI log or a file.
+    /// </summary>
+    public static IAnsiConsole ForProgress(CliContext context)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(context.Error),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = RedirectedWidth;
+        return console;
+    }
 }

@@ -7,7 +7,10 @@ namespace Rotation.Cli.Output;
 public static class InventoryJson
 {
     public static void Write(TextWriter output, IReadOnlyList<CaInventoryRow> rows) =>
-        CliJson.Write(output, rows.Select(ToItem).ToList());
+        CliJson.Write(output, Items(rows));
+
+    /// <summary>The rows as inventory --json shapes them, for commands that report CAs (init, adopt).</summary>
+    public static IReadOnlyList<object> Items(IReadOnlyList<CaInventoryRow> rows) => rows.Select(ToItem).ToList<object>();
 
     private static Item ToItem(CaInventoryRow row) => new(
         row.Domain,

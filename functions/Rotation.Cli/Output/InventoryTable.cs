@@ -1,6 +1,5 @@
 using Rotation.Core.Authorities;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Rotation.Cli.Output;
 
@@ -30,10 +29,7 @@ public static class InventoryTable
         }
 
         console.Write(table);
-        if (omitted.Count > 0)
-        {
-            console.MarkupLineInterpolated($"[grey]{string.Join(", ", omitted)} left out to fit {console.Profile.Width} columns; --json has every field[/]");
-        }
+        FittingTable.NoteOmitted(console, omitted);
 
         foreach (var row in rows)
         {
@@ -44,50 +40,14 @@ public static class InventoryTable
         }
     }
 
-    /// <summary>
-    /// The richest table whose natural width fits the console. Spectre would otherwise wrap cells, splitting ids
-    /// and timestamps over two lines, which neither a reader nor grep can use.
-    /// </summary>
-    private static (Table Table, List<string> Omitted) Fitting(IAnsiConsole console, IReadOnlyList<CaInventoryRow> rows, bool singleDomain)
-    {
-        var options = RenderOptions.Create(console);
-        var omitted = new List<string>();
-        var table = Build(rows, AllColumns);
-        foreach (var column in Expendable)
+    /// <summary>The richest table whose natural width fits the console (<see cref="FittingTable{TRow}"/>).</summary>
+    private static (Table Table, List<string> Omitted) Fitting(IAnsiConsole console, IReadOnlyList<CaInventoryRow> rows, bool singleDomain) =>
+        new FittingTable<CaInventoryRow>(AllColumns, Cell)
         {
-            if (((IRenderable)table).Measure(options, int.MaxValue).Max <= console.Profile.Width)
-            {
-                break;
-            }
-
+            Expendable = Expendable,
             // A Domain column is only worth keeping when there are several; one is named above the table.
-            if (column == "Domain" && !singleDomain)
-            {
-                continue;
-            }
-
-            omitted.Add(column);
-            table = Build(rows, AllColumns.Except(omitted).ToArray());
-        }
-
-        return (table, omitted);
-    }
-
-    private static Table Build(IReadOnlyList<CaInventoryRow> rows, string[] columns)
-    {
-        var table = new Table();
-        foreach (var column in columns)
-        {
-            table.AddColumn(new TableColumn(column).NoWrap());
-        }
-
-        foreach (var row in rows)
-        {
-            table.AddRow(columns.Select(column => Cell(row, column)).ToArray());
-        }
-
-        return table;
-    }
+            MayOmit = column => column != "Domain" || singleDomain,
+        }.Fit(console, rows);
 
     private static string Cell(CaInventoryRow row, string column) => column switch
     {

@@ -48,4 +48,11 @@ public sealed class RotationProgress
             _console.MarkupLineInterpolated($"  [yellow]holding[/] {gate.Phase}: {gate.Reason} (next check {TimeText.Instant(gate.NextCheckAt)})");
         }
     }
+
+    /// <summary>The driver sits out a wait in this process: say what it waits for and until when, so a quiet terminal is not a hung one.</summary>
+    public void Waiting(DateTimeOffset until, DateTimeOffset now)
+    {
+        var what = Last?.Gate is { } gate ? $"gate {gate.Phase}: {gate.Reason}" : $"{Last?.CurrentPhase.ToString() ?? "the next step"}";
+        _console.MarkupLineInterpolated($"  [grey]waiting[/] until {until.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC (in {TimeText.Left(until - now)}) for {what}");
+    }
 }

@@ -15,21 +15,21 @@ public static class RotationView
             return;
         }
 
-        var table = new Table().AddColumns("Id", "Domain", "Kind", "Status", "Phase", "Waits for", "Created", "Updated");
-        foreach (var record in records.OrderByDescending(r => r.CreatedAt))
+        new FittingTable<RotationRecord>(["Id", "Domain", "Kind", "Status", "Phase", "Waits for", "Created", "Updated"], (record, column) => column switch
         {
-            table.AddRow(
-                Markup.Escape(record.Id),
-                Markup.Escape(record.Domain),
-                record.Kind.ToString().ToLowerInvariant(),
-                StatusMarkup(record, now),
-                record.CurrentPhase?.ToString() ?? "-",
-                Markup.Escape(WaitsFor(RotationWaiting.Of(record, now), now)),
-                TimeText.Instant(record.CreatedAt),
-                TimeText.Instant(record.UpdatedAt));
-        }
-
-        console.Write(table);
+            "Id" => Markup.Escape(record.Id),
+            "Domain" => Markup.Escape(record.Domain),
+            "Kind" => record.Kind.ToString().ToLowerInvariant(),
+            "Status" => StatusMarkup(record, now),
+            "Phase" => record.CurrentPhase?.ToString() ?? "-",
+            "Waits for" => Markup.Escape(WaitsFor(RotationWaiting.Of(record, now), now)),
+            "Created" => TimeText.Instant(record.CreatedAt),
+            _ => TimeText.Instant(record.UpdatedAt),
+        })
+        {
+            Expendable = ["Created", "Domain", "Kind"],
+            Wrappable = ["Waits for"],
+        }.Write(console, records.OrderByDescending(r => r.CreatedAt).ToList());
     }
 
     public static void RenderDetail(IAnsiConsole console, RotationRecord record, DateTimeOffset now)

@@ -11,4 +11,7 @@ public sealed class DrillOptions
 
     /// <summary>How often the phase source is read to time the phases and trigger openssl checks.</summary>
     public TimeSpan PhasePollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Told once per phase as traffic first meets it ("Before", each rotation phase, "After"), for live progress; may be called from any thread.</summary>
+    public Action<string>? PhaseStarted { get; init; }
 }

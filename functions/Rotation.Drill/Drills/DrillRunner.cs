@@ -33,7 +33,10 @@ public sealed class DrillRunner
         {
             var name = Volatile.Read(ref fixedPhase) ?? phases.CurrentPhase;
             if (clock.Observe(name, _time.GetUtcNow()))
+            {
                 tally.Touch(name);
+                _options.PhaseStarted?.Invoke(name);
+            }
             return name;
         }
 

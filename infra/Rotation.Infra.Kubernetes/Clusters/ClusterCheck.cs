@@ -23,9 +23,13 @@ public sealed class ClusterCheck
     public const string DriftCheck = "drift";
 
     /// <param name="drift">Compares a target's content with the domain's store (see DriftGate); null skips the drift check.</param>
-    public async Task<ClusterCheckReport> RunAsync(ClusterRegistration cluster, RotationKind kind = RotationKind.Root, Func<TargetContent, IReadOnlyList<string>>? drift = null, CancellationToken cancellationToken = default)
+    public Task<ClusterCheckReport> RunAsync(ClusterRegistration cluster, RotationKind kind = RotationKind.Root, Func<TargetContent, IReadOnlyList<string>>? drift = null, CancellationToken cancellationToken = default) =>
+        RunAsync(cluster, kind, drift, null, cancellationToken);
+
+    /// <param name="onLine">Told of each line as soon as it is known, so a slow or unreachable cluster shows where it is.</param>
+    public async Task<ClusterCheckReport> RunAsync(ClusterRegistration cluster, RotationKind kind, Func<TargetContent, IReadOnlyList<string>>? drift, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
     {
-        var lines = new List<ClusterCheckLine>();
+        var lines = new ClusterCheckLines(onLine);
         ClusterConnection connection;
         try
         {
@@ -34,7 +38,7 @@ public sealed class ClusterCheck
         catch (Exception ex) when (ex is TargetUnavailableException or DomainException)
         {
             lines.Add(new ClusterCheckLine("connect", false, ex is TargetUnavailableException u ? u.Reason : ex.Message));
-            return new ClusterCheckReport(cluster.Name, null, lines);
+            return new ClusterCheckReport(cluster.Name, null, lines.All);
         }
 
         using (connection)
@@ -49,7 +53,7 @@ public sealed class ClusterCheck
             catch (TargetUnavailableException ex)
             {
                 lines.Add(new ClusterCheckLine("reachable", false, ex.Reason));
-                return new ClusterCheckReport(cluster.Name, null, lines);
+                return new ClusterCheckReport(cluster.Name, null, lines.All);
             }
 
             foreach (var spec in cluster.Targets)
@@ -62,7 +66,7 @@ public sealed class ClusterCheck
                     lines.AddRange(await DriftAsync(target, drift, cancellationToken));
             }
 
-            return new ClusterCheckReport(cluster.Name, version, lines);
+            return new ClusterCheckReport(cluster.Name, version, lines.All);
         }
     }
 

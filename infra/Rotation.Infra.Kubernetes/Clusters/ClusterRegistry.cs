@@ -119,12 +119,16 @@ public sealed partial class ClusterRegistry
     }
 
     /// <summary>Reachability, permissions and each target's preflight for a rotation of <paramref name="kind"/>. Writes nothing.</summary>
-    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default)
+    public Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind = RotationKind.Root, CancellationToken cancellationToken = default) =>
+        CheckAsync(name, kind, null, cancellationToken);
+
+    /// <param name="onLine">Told of each check line as soon as it is known (`rotation cluster check` prints it then).</param>
+    public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
     {
         var cluster = await RequireAsync(name, cancellationToken);
         if (cluster.Connection == ClusterConnectionKind.Host)
         {
-            return await CheckHostAsync(cluster, kind, cancellationToken);
+            return await CheckHostAsync(cluster, kind, onLine, cancellationToken);
         }
 
         var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
@@ -139,13 +143,13 @@ public sealed partial class ClusterRegistry
             expected = null; // a domain without active CAs cannot rotate; there is nothing to compare with
         }
 
-        return await _check.RunAsync(cluster, kind, expected is null ? null : content => DriftGate.Findings(content, expected, inventory), cancellationToken);
+        return await _check.RunAsync(cluster, kind, expected is null ? null : content => DriftGate.Findings(content, expected, inventory), onLine, cancellationToken);
     }
 
     /// <summary>A host has no API server: its check is each files target's preflight (directory, reload command, content known to the domain).</summary>
-    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, CancellationToken cancellationToken)
+    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
     {
-        var lines = new List<ClusterCheckLine>();
+        var lines = new ClusterCheckLines(onLine);
         foreach (var spec in cluster.Targets)
         {
             using var target = new FilesTarget($"{cluster.Name}/{spec.Kind}", FilesTargetOptions.From(spec.Options), new StoreDomainMaterial(_store, cluster.Domain));
@@ -153,7 +157,7 @@ public sealed partial class ClusterRegistry
             lines.AddRange(report.Checks.Select(c => new ClusterCheckLine($"{spec.Kind} {c.Name}", c.Passed, c.Detail)));
         }
 
-        return new ClusterCheckReport(cluster.Name, null, lines);
+        return new ClusterCheckReport(cluster.Name, null, lines.All);
     }
 
     private async Task<ClusterRegistration> RequireAsync(string name, CancellationToken cancellationToken) =>
