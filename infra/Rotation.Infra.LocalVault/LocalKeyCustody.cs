@@ -73,6 +73,65 @@ public sealed class LocalKeyCustody : IKeyCustody
         }
     }
 
+    public async Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(chain);
+        KeyNames.Validate(request.Name);
+        if (request.Role == CaRole.Root && request.Exportable)
+        {
+            throw new PkiException($"root key '{request.Name}' cannot be imported exportable: a root key never leaves its custody; import it with Exportable = false");
+        }
+
+        var publicKey = PublicKey.Of(key);
+        if (chain.Count == 0 || !publicKey.Matches(chain[0]))
+        {
+            throw new PkiException($"import of key '{request.Name}': the chain must start with the certificate of the imported key");
+        }
+
+        while (true)
+        {
+            var versions = await VersionsAsync(request.Name, cancellationToken);
+            foreach (var held in versions)
+            {
+                var stem = KeyNames.Stem(request.Name, held.Record.Version);
+                var heldKey = held.Record.PublicKey is { } spki
+                    ? PublicKey.FromSubjectPublicKeyInfo(Convert.FromBase64String(spki))
+                    : _vault.StemExists(stem) ? PublicKey.Of(await _vault.TryLoadStemAsync(stem, cancellationToken) ?? throw Missing(new KeyReference(Provider, request.Name))) : null;
+                if (publicKey.Equals(heldKey))
+                {
+                    // Already imported (or stored before custody existed): complete a crash between record and key file.
+                    await _vault.StoreStemAsync(stem, key, cancellationToken);
+                    return await ToKeyAsync(request.Name, held.Record, cancellationToken);
+                }
+            }
+
+            var next = versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
+            var record = new CustodyRecord
+            {
+                Version = next,
+                Algorithm = key.Algorithm.ToName(),
+                Exportable = request.Exportable,
+                State = nameof(CustodyKeyState.Active),
+                OperationId = request.OperationId,
+                TrustDomain = request.TrustDomain,
+                Role = request.Role.ToString(),
+                Created = _time.GetUtcNow(),
+                PublicKey = Convert.ToBase64String(publicKey.SubjectPublicKeyInfo.Span),
+                Chain = chain.Select(c => c.ToPem()).ToList(),
+            };
+
+            // Record first (create-once, public data only), then the key: a retry finds the record by its public key.
+            PrivateFiles.EnsureDirectory(KeyDirectory);
+            if (await PrivateFiles.TryCreateAsync(RecordPath(request.Name, next), record.ToJson(), cancellationToken))
+            {
+                await _vault.StoreStemAsync(KeyNames.Stem(request.Name, next), key, cancellationToken);
+                return await ToKeyAsync(request.Name, record, cancellationToken);
+            }
+        }
+    }
+
     public async Task<CustodyKey> GetKeyAsync(KeyReference reference, CancellationToken cancellationToken = default)
     {
         var (record, _) = await ResolveAsync(reference, cancellationToken);
