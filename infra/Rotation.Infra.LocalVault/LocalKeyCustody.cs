@@ -50,18 +50,8 @@ public sealed class LocalKeyCustody : IKeyCustody
                 return await CompleteAsync(request, mine.Record, cancellationToken);
             }
 
-            var next = versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
-            var record = new CustodyRecord
-            {
-                Version = next,
-                Algorithm = request.Algorithm.ToName(),
-                Exportable = request.Exportable,
-                State = nameof(CustodyKeyState.Pending),
-                OperationId = request.OperationId,
-                TrustDomain = request.TrustDomain,
-                Role = request.Role.ToString(),
-                Created = _time.GetUtcNow(),
-            };
+            var next = NextVersion(versions);
+            var record = NewRecord(request, next, request.Algorithm, CustodyKeyState.Pending);
 
             // The record is written first and create-once: a crash before the key exists leaves a pending record the
             // retry completes; two creators racing for the same version number get one each.
@@ -107,17 +97,9 @@ public sealed class LocalKeyCustody : IKeyCustody
                 }
             }
 
-            var next = versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
-            var record = new CustodyRecord
+            var next = NextVersion(versions);
+            var record = NewRecord(request, next, key.Algorithm, CustodyKeyState.Active) with
             {
-                Version = next,
-                Algorithm = key.Algorithm.ToName(),
-                Exportable = request.Exportable,
-                State = nameof(CustodyKeyState.Active),
-                OperationId = request.OperationId,
-                TrustDomain = request.TrustDomain,
-                Role = request.Role.ToString(),
-                Created = _time.GetUtcNow(),
                 PublicKey = Convert.ToBase64String(publicKey.SubjectPublicKeyInfo.Span),
                 Chain = chain.Select(c => c.ToPem()).ToList(),
             };
@@ -204,6 +186,20 @@ public sealed class LocalKeyCustody : IKeyCustody
             await ReplaceRecordAsync(reference.Name, record with { State = nameof(CustodyKeyState.Retired) }, cancellationToken);
         }
     }
+
+    private static int NextVersion(List<StoredVersion> versions) => versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
+
+    private CustodyRecord NewRecord(CustodyKeyRequest request, int version, KeyAlgorithm algorithm, CustodyKeyState state) => new()
+    {
+        Version = version,
+        Algorithm = algorithm.ToName(),
+        Exportable = request.Exportable,
+        State = state.ToString(),
+        OperationId = request.OperationId,
+        TrustDomain = request.TrustDomain,
+        Role = request.Role.ToString(),
+        Created = _time.GetUtcNow(),
+    };
 
     private async Task<CustodyKey> CompleteAsync(CustodyKeyRequest request, CustodyRecord record, CancellationToken cancellationToken)
     {
