@@ -8,7 +8,7 @@ using Rotation.Core.Rotations.Engine;
 namespace Rotation.Core;
 
 /// <summary>
-/// Composes the engine from whatever adapters the host registered (<see cref="IStateStore"/>, <see cref="IKeyVault"/>,
+/// Composes the engine from whatever adapters the host registered (<see cref="IStateStore"/>, <see cref="IKeyCustody"/>,
 /// <see cref="ITargetResolver"/>). A host that uses a container (Functions) calls this; the CLI builds the same
 /// objects by hand in its CliServices, with the same constructors.
 /// </summary>
@@ -18,7 +18,7 @@ public static class RotationServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RotationEngineOptions>();
-        services.TryAddSingleton(sp => new CaService(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<IKeyVault>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new CaService(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<IKeyCustody>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RotationService(
             sp.GetRequiredService<IStateStore>(),
             sp.GetRequiredService<ITargetResolver>(),
@@ -26,7 +26,7 @@ public static class RotationServiceCollectionExtensions
             sp.GetRequiredService<RotationEngineOptions>()));
         services.TryAddSingleton(sp => new RotationStepRunner(
             sp.GetRequiredService<IStateStore>(),
-            sp.GetRequiredService<IKeyVault>(),
+            sp.GetRequiredService<IKeyCustody>(),
             sp.GetRequiredService<ITargetResolver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RotationEngineOptions>(),

@@ -42,6 +42,7 @@ internal static class TableRows
         ["CertificatePem"] = authority.Certificate.ToPem(),
         ["KeyProvider"] = authority.Key.Provider,
         ["KeyName"] = authority.Key.Name,
+        ["KeyVersion"] = authority.Key.Version,
         ["Order"] = order,
         [Version] = authority.Version + 1,
     };
@@ -53,7 +54,7 @@ internal static class TableRows
         ParseEnum<CaStatus>(entity.GetString("Status")),
         entity.GetString("ParentId"),
         Certificate.FromPem(entity.GetString("CertificatePem")),
-        new KeyReference(entity.GetString("KeyProvider"), entity.GetString("KeyName")),
+        new KeyReference(entity.GetString("KeyProvider"), entity.GetString("KeyName"), entity.GetString("KeyVersion")),
         VersionOf(entity));
 
     public static long OrderOf(TableEntity entity) => entity.GetInt64("Order") ?? 0;

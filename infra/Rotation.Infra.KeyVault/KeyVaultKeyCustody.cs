@@ -88,6 +88,16 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
             : await CreateNonExportableAsync(request, versions, pending, cancellationToken);
     }
 
+    /// <summary>
+    /// Not built yet: Key Vault's certificates/import would take the adopted key and chain as one PEM, but the test
+    /// server does not model it, and an import that cannot be tested is not offered. Refused before anything is sent.
+    /// </summary>
+    public Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        throw new PkiException($"cannot adopt key '{request.Name}' into Key Vault: importing is not supported by Rotation's Key Vault custody yet; adopt with the local vault, or make a new trust domain in Key Vault with 'rotation init'");
+    }
+
     public async Task<CustodyKey> GetKeyAsync(KeyReference reference, CancellationToken cancellationToken = default)
     {
         CheckProvider(reference);

@@ -17,16 +17,16 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
 {
     private readonly IStateStore _store;
     private readonly ClusterConnectionFactory _factory;
-    private readonly IKeyVault? _vault;
+    private readonly IKeyCustody? _custody;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Name, long Version), ClusterConnection> _connections = new();
 
-    /// <param name="vault">Signs the throwaway leaves of endpoint probes; without it a target listing endpoints reports itself unavailable.</param>
-    public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory, IKeyVault? vault = null, TimeProvider? time = null)
+    /// <param name="custody">Signs the throwaway leaves of endpoint probes; without it a target listing endpoints reports itself unavailable.</param>
+    public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory, IKeyCustody? custody = null, TimeProvider? time = null)
     {
         _store = store;
         _factory = factory;
-        _vault = vault;
+        _custody = custody;
         _time = time ?? TimeProvider.System;
     }
 
@@ -67,7 +67,7 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
         EndpointEvidenceTarget.Wrap(
             target,
             EndpointEvidenceOptions.From(spec.Options),
-            _vault is null ? new NoProbeIssuers() : new DomainProbeIssuers(_store, _vault, cluster.Domain, _time),
+            _custody is null ? new NoProbeIssuers() : new DomainProbeIssuers(_store, _custody, cluster.Domain, _time),
             cluster.Domain,
             time: _time);
 

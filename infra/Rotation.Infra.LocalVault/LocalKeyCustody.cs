@@ -50,18 +50,8 @@ public sealed class LocalKeyCustody : IKeyCustody
                 return await CompleteAsync(request, mine.Record, cancellationToken);
             }
 
-            var next = versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
-            var record = new CustodyRecord
-            {
-                Version = next,
-                Algorithm = request.Algorithm.ToName(),
-                Exportable = request.Exportable,
-                State = nameof(CustodyKeyState.Pending),
-                OperationId = request.OperationId,
-                TrustDomain = request.TrustDomain,
-                Role = request.Role.ToString(),
-                Created = _time.GetUtcNow(),
-            };
+            var next = NextVersion(versions);
+            var record = NewRecord(request, next, request.Algorithm, CustodyKeyState.Pending);
 
             // The record is written first and create-once: a crash before the key exists leaves a pending record the
             // retry completes; two creators racing for the same version number get one each.
@@ -69,6 +59,57 @@ public sealed class LocalKeyCustody : IKeyCustody
             if (await PrivateFiles.TryCreateAsync(RecordPath(request.Name, next), record.ToJson(), cancellationToken))
             {
                 return await CompleteAsync(request, record, cancellationToken);
+            }
+        }
+    }
+
+    public async Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(chain);
+        KeyNames.Validate(request.Name);
+        if (request.Role == CaRole.Root && request.Exportable)
+        {
+            throw new PkiException($"root key '{request.Name}' cannot be imported exportable: a root key never leaves its custody; import it with Exportable = false");
+        }
+
+        var publicKey = PublicKey.Of(key);
+        if (chain.Count == 0 || !publicKey.Matches(chain[0]))
+        {
+            throw new PkiException($"import of key '{request.Name}': the chain must start with the certificate of the imported key");
+        }
+
+        while (true)
+        {
+            var versions = await VersionsAsync(request.Name, cancellationToken);
+            foreach (var held in versions)
+            {
+                var stem = KeyNames.Stem(request.Name, held.Record.Version);
+                var heldKey = held.Record.PublicKey is { } spki
+                    ? PublicKey.FromSubjectPublicKeyInfo(Convert.FromBase64String(spki))
+                    : _vault.StemExists(stem) ? PublicKey.Of(await _vault.TryLoadStemAsync(stem, cancellationToken) ?? throw Missing(new KeyReference(Provider, request.Name))) : null;
+                if (publicKey.Equals(heldKey))
+                {
+                    // Already imported (or stored before custody existed): complete a crash between record and key file.
+                    await _vault.StoreStemAsync(stem, key, cancellationToken);
+                    return await ToKeyAsync(request.Name, held.Record, cancellationToken);
+                }
+            }
+
+            var next = NextVersion(versions);
+            var record = NewRecord(request, next, key.Algorithm, CustodyKeyState.Active) with
+            {
+                PublicKey = Convert.ToBase64String(publicKey.SubjectPublicKeyInfo.Span),
+                Chain = chain.Select(c => c.ToPem()).ToList(),
+            };
+
+            // Record first (create-once, public data only), then the key: a retry finds the record by its public key.
+            PrivateFiles.EnsureDirectory(KeyDirectory);
+            if (await PrivateFiles.TryCreateAsync(RecordPath(request.Name, next), record.ToJson(), cancellationToken))
+            {
+                await _vault.StoreStemAsync(KeyNames.Stem(request.Name, next), key, cancellationToken);
+                return await ToKeyAsync(request.Name, record, cancellationToken);
             }
         }
     }
@@ -145,6 +186,20 @@ public sealed class LocalKeyCustody : IKeyCustody
             await ReplaceRecordAsync(reference.Name, record with { State = nameof(CustodyKeyState.Retired) }, cancellationToken);
         }
     }
+
+    private static int NextVersion(List<StoredVersion> versions) => versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
+
+    private CustodyRecord NewRecord(CustodyKeyRequest request, int version, KeyAlgorithm algorithm, CustodyKeyState state) => new()
+    {
+        Version = version,
+        Algorithm = algorithm.ToName(),
+        Exportable = request.Exportable,
+        State = state.ToString(),
+        OperationId = request.OperationId,
+        TrustDomain = request.TrustDomain,
+        Role = request.Role.ToString(),
+        Created = _time.GetUtcNow(),
+    };
 
     private async Task<CustodyKey> CompleteAsync(CustodyKeyRequest request, CustodyRecord record, CancellationToken cancellationToken)
     {

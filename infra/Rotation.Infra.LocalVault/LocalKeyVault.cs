@@ -7,10 +7,11 @@ using Rotation.Core.Ports;
 namespace Rotation.Infra.LocalVault;
 
 /// <summary>
-/// The embedded key vault: one encrypted PKCS#8 PEM file per key (&lt;name&gt;.key.pem, mode 0600) in a 0700
-/// directory. Keys are never written unencrypted and never logged.
+/// The embedded key vault's files: one encrypted PKCS#8 PEM file per key (&lt;name&gt;.key.pem, mode 0600) in a 0700
+/// directory. Keys are never written unencrypted and never logged. Rotation uses it through <see cref="LocalKeyCustody"/>
+/// (the <see cref="IKeyCustody"/> port); it stays public for tools and tests that make or read a home's key files.
 /// </summary>
-public sealed class LocalKeyVault : IKeyVault
+public sealed class LocalKeyVault
 {
     public const string ProviderName = "local";
 

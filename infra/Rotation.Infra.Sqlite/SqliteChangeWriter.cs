@@ -65,13 +65,14 @@ internal sealed class SqliteChangeWriter
             ["$certificatePem"] = authority.Certificate.ToPem(),
             ["$keyProvider"] = authority.Key.Provider,
             ["$keyName"] = authority.Key.Name,
+            ["$keyVersion"] = authority.Key.Version,
         };
         if (authority.Version == 0)
         {
             await InsertAsync(
                 """
-                INSERT INTO authorities (id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version)
-                VALUES ($id, $domain, $role, $status, $parentId, $certificatePem, $keyProvider, $keyName, 1)
+                INSERT INTO authorities (id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, key_version, version)
+                VALUES ($id, $domain, $role, $status, $parentId, $certificatePem, $keyProvider, $keyName, $keyVersion, 1)
                 ON CONFLICT (id) DO NOTHING
                 """,
                 parameters,
@@ -84,7 +85,7 @@ internal sealed class SqliteChangeWriter
         await UpdateAsync(
             """
             UPDATE authorities SET domain = $domain, role = $role, status = $status, parent_id = $parentId,
-                certificate_pem = $certificatePem, key_provider = $keyProvider, key_name = $keyName, version = $version + 1
+                certificate_pem = $certificatePem, key_provider = $keyProvider, key_name = $keyName, key_version = $keyVersion, version = $version + 1
             WHERE id = $id AND version = $version
             """,
             parameters,

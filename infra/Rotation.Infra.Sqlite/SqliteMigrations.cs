@@ -78,6 +78,10 @@ internal static class SqliteMigrations
                 PRIMARY KEY (domain, serial)
             );
             """),
+        // NULL for CAs recorded before custody: their key is the name's current version, as it always was.
+        new(5, "key version of each CA's key reference", """
+            ALTER TABLE authorities ADD COLUMN key_version TEXT NULL;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

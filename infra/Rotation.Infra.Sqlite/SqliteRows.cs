@@ -11,7 +11,7 @@ namespace Rotation.Infra.Sqlite;
 internal static class SqliteRows
 {
     public const string DomainColumns = "name, created_at, key_algorithm, version";
-    public const string AuthorityColumns = "id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version";
+    public const string AuthorityColumns = "id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version, key_version";
     public const string ClusterColumns = "json, version";
     public const string RotationColumns = "json, version";
     public const string IssuedLeafColumns = "json, version";
@@ -30,7 +30,7 @@ internal static class SqliteRows
         StoredEnum.Parse<CaStatus>(row.GetString(3), "CA status"),
         row.IsDBNull(4) ? null : row.GetString(4),
         Certificate.FromPem(row.GetString(5)),
-        new KeyReference(row.GetString(6), row.GetString(7)),
+        new KeyReference(row.GetString(6), row.GetString(7), row.IsDBNull(9) ? null : row.GetString(9)),
         row.GetInt64(8));
 
     public static ClusterRegistration Cluster(SqliteDataReader row) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rotation.Cli.Tests.Support;
+using Rotation.Core.Domain;
 using Rotation.Core.Pki;
 using Rotation.Testing;
 
@@ -205,7 +206,10 @@ public sealed class InitAndInventoryTests : IDisposable
         Assert.Equal(2, keyFiles.Length);
         Assert.All(keyFiles, f => Assert.StartsWith(PemLabels.Begin(PemLabels.EncryptedPkcs8), File.ReadAllText(f)));
         Assert.All(keyFiles, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
-        Assert.All(authorities, a => Assert.Equal($"{Domain}-{a.Id}", a.Key.Name));
+        // Keys are made in custody before their certificates exist, so init names them by role (builds before custody
+        // named them after the CA id; those homes keep their names), and the store records the exact version.
+        Assert.All(authorities, a => Assert.Equal($"{Domain}-{(a.Role == CaRole.Root ? "root" : "int")}-init", a.Key.Name));
+        Assert.All(authorities, a => Assert.Equal("1", a.Key.Version));
         Assert.DoesNotContain("PRIVATE KEY", File.ReadAllText(Path.Combine(_cli.Home, "rotation.db")));
     }
 }

@@ -21,7 +21,9 @@ public sealed class EngineDrillTests(Xunit.Abstractions.ITestOutputHelper output
         using var home = new TempDirectory("rotation-drill-engine");
         var time = TimeProvider.System;
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
-        var vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
+        // Seeded through the vault files as a home made before custody; the engine reads them through the custody.
+        var keys = new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" };
+        var vault = new LocalKeyVault(keys);
         var initial = DrillAuthorities.Create(EstateFixture.Domain, "A");
         await SeedDomainAsync(store, vault, initial);
         await using var estate = Rotation.Drill.Estate.SimulatedEstate.Start(EstateFixture.Domain, initial.AloneIssuer(), new Rotation.Drill.Estate.SimulatedEstateOptions
@@ -38,7 +40,7 @@ public sealed class EngineDrillTests(Xunit.Abstractions.ITestOutputHelper output
             GateRetryMax = TimeSpan.FromMilliseconds(400),
         };
         var service = new RotationService(store, estate, time);
-        var runner = new RotationStepRunner(store, vault, estate, time);
+        var runner = new RotationStepRunner(store, new LocalKeyCustody(keys), estate, time);
         var phases = new DrillPhaseTracker();
         var context = new InProcessWorkflowContext(runner, time, async (id, phase, ct) =>
         {
@@ -71,7 +73,7 @@ public sealed class EngineDrillTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.True(report.MandatoryWaitMs > 0 && report.MandatoryWaitMs <= report.WallMs, report.ToJson());
     }
 
-    private static async Task SeedDomainAsync(IStateStore store, IKeyVault vault, DrillAuthorities initial)
+    private static async Task SeedDomainAsync(IStateStore store, LocalKeyVault vault, DrillAuthorities initial)
     {
         var now = TimeProvider.System.GetUtcNow();
         var rootKey = await vault.StoreAsync("root-a", initial.Root.Key);

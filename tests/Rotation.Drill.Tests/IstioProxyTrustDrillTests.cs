@@ -28,9 +28,9 @@ public sealed class IstioProxyTrustDrillTests(Xunit.Abstractions.ITestOutputHelp
             : EstateFixture.FastPhysics,
     }, EstateFixture.Drill);
 
-    private static (SqliteStateStore Store, LocalKeyVault Vault) Stores(TempDirectory home) =>
+    private static (SqliteStateStore Store, LocalKeyCustody Vault) Stores(TempDirectory home) =>
         (new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") }),
-         new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" }));
+         new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" }));
 
     [Fact]
     public async Task Without_PCDS_the_ConfigMap_gate_switches_the_issuer_too_early_and_handshakes_fail()

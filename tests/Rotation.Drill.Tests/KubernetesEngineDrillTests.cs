@@ -26,7 +26,7 @@ public sealed class KubernetesEngineDrillTests(Xunit.Abstractions.ITestOutputHel
         using var home = new TempDirectory("rotation-drill-k8s");
         var time = TimeProvider.System;
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
-        var vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
+        var vault = new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
         var request = new DrillRequest(EstateFixture.Domain, kind, new SimulatedEstateOptions
         {
             Clusters = 2,

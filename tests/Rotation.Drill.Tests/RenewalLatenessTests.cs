@@ -47,7 +47,7 @@ public sealed class RenewalLatenessTests(Xunit.Abstractions.ITestOutputHelper ou
     {
         using var home = new TempDirectory("rotation-drill-starved");
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
-        var vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
+        var vault = new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
         var request = new DrillRequest(
             EstateFixture.Domain,
             RotationKind.Intermediate,

@@ -33,9 +33,9 @@ public sealed class TargetHandshakeDrillTests(Xunit.Abstractions.ITestOutputHelp
     private static DrillRequest Request(RotationKind kind) =>
         new(Domain, kind, new SimulatedEstateOptions { Clusters = 1, WorkloadsPerCluster = Names.Length, Cluster = Physics }, EstateFixture.Drill);
 
-    private static (SqliteStateStore Store, LocalKeyVault Vault) Stores(TempDirectory home) =>
+    private static (SqliteStateStore Store, LocalKeyCustody Vault) Stores(TempDirectory home) =>
         (new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") }),
-         new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" }));
+         new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" }));
 
     // ---------------------------------------------------------------- Linkerd
 

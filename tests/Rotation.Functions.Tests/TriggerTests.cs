@@ -51,7 +51,7 @@ public sealed class TriggerTests
     {
         await using var harness = await FunctionsHarness.StartAsync(recheck: TimeSpan.FromMinutes(5));
         var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(6)); // 1 of 7 intermediate days left: due
-        var authorities = new CaService(harness.Store, harness.Vault, later);
+        var authorities = new CaService(harness.Store, harness.Custody, later);
         ExpiryScanFunction Scan(params string[] allowed)
         {
             var options = new RotationFunctionsOptions();

@@ -37,7 +37,7 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         Assert.True(Nginx.IsInstalled, "nginx is not installed: .ci/run installs the Debian package");
         await using var estate = await VmEstate.StartAsync(LeafTtl);
         var resolver = new FixedResolver(estate.Target);
-        var runner = new RotationStepRunner(estate.Store, estate.Vault, resolver, TimeProvider.System);
+        var runner = new RotationStepRunner(estate.Store, estate.Custody, resolver, TimeProvider.System);
         var service = new RotationService(estate.Store, resolver, TimeProvider.System);
 
         estate.StartTraffic();
@@ -99,7 +99,7 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         await using var estate = await VmEstate.StartAsync(LeafTtl);
         var before = Snapshot(estate.Files);
         var resolver = new FixedResolver(estate.Target);
-        var runner = new RotationStepRunner(estate.Store, estate.Vault, resolver, TimeProvider.System);
+        var runner = new RotationStepRunner(estate.Store, estate.Custody, resolver, TimeProvider.System);
         var service = new RotationService(estate.Store, resolver, TimeProvider.System);
         estate.StartTraffic();
 

@@ -30,6 +30,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
     private SimCluster _cluster = null!;
     private SqliteStateStore _store = null!;
     private LocalKeyVault _vault = null!;
+    private LocalKeyCustody _custody = null!;
     private KubernetesTargetResolver _resolver = null!;
     private TestHierarchy _a = null!;
 
@@ -45,7 +46,10 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
     {
         _cluster = await SimCluster.StartAsync(controllers: true, clock: new EngineClock(_time));
         _store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _directory.File("rotation.db") });
-        _vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = _directory.File("keys"), Passphrase = "e2e-test-passphrase" });
+        // Seeded through the vault files as a home made before custody; the engine reads them through the custody.
+        var keys = new LocalKeyVaultOptions { KeyDirectory = _directory.File("keys"), Passphrase = "e2e-test-passphrase" };
+        _vault = new LocalKeyVault(keys);
+        _custody = new LocalKeyCustody(keys);
         _a = TestPki.Hierarchy(_time.GetUtcNow());
         await SeedDomainAsync();
         SeedMeshes();
@@ -93,7 +97,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
     [Fact]
     public async Task A_root_rotation_aborted_after_the_issuer_switch_unwinds_every_target_back_to_root_a()
     {
-        var runner = new RotationStepRunner(_store, _vault, _resolver, _time);
+        var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
         var service = new RotationService(_store, _resolver, _time);
         var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
 
@@ -115,7 +119,7 @@ public sealed class EndToEndRotationTests : IAsyncLifetime
 
     private async Task<RotationRecord> RotateAsync(RotationKind kind)
     {
-        var runner = new RotationStepRunner(_store, _vault, _resolver, _time);
+        var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
         var service = new RotationService(_store, _resolver, _time);
         var started = await service.StartAsync(Domain, kind, Policy, "e2e");
         var context = new Context(runner, service, _time);

@@ -28,7 +28,7 @@ public sealed class RotationMetricsTests : IDisposable
     public RotationMetricsTests()
     {
         _store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _temp.File("rotation.db") }, _time);
-        var vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = _temp.File("keys"), Passphrase = "metrics test passphrase" });
+        var vault = new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = _temp.File("keys"), Passphrase = "metrics test passphrase" });
         _authorities = new CaService(_store, vault, _time);
     }
 

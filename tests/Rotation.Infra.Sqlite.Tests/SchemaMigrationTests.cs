@@ -92,10 +92,45 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Empty(await store.ListIssuedLeavesAsync("old.example"));
         await store.CommitAsync(new ChangeSet { IssuedLeaves = [Rotation.Testing.StateStores.StoreSamples.Leaf("0a", "old.example")] });
 
-        Assert.Equal(4, await store.GetSchemaVersionAsync());
+        Assert.Equal(SqliteMigrations.Latest, await store.GetSchemaVersionAsync());
         Assert.Equal(2, (await store.FindDomainAsync("old.example"))!.Version);
         Assert.Equal(["0a"], (await store.ListIssuedLeavesAsync("old.example")).Select(l => l.Serial));
         Assert.Equal(1, _fixture.Scalar("SELECT COUNT(*) FROM schema_version WHERE version = 4 AND description = 'leaves issued by rotation issue-leaf'"));
+    }
+
+    [Fact]
+    public async Task A_version_4_home_from_before_key_versions_is_upgraded_its_references_stay_current_version_and_new_ones_keep_theirs()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_fixture.DatabasePath)!);
+        using (var connection = _fixture.OpenRaw())
+        {
+            Assert.Equal(4, await SqliteMigrations.ApplyAsync(connection, 4, TimeProvider.System, CancellationToken.None));
+        }
+
+        // What a build before custody wrote: provider and name only.
+        var root = Rotation.Testing.StateStores.StoreSamples.Root("old.example");
+        _fixture.Execute($"""
+            INSERT INTO domains (name, created_at, key_algorithm, version)
+            VALUES ('old.example', '2025-01-02T03:04:05.0000000+00:00', 'ecdsa-p256', 1);
+            INSERT INTO authorities (id, domain, role, status, parent_id, certificate_pem, key_provider, key_name, version)
+            VALUES ('root-1', 'old.example', 'root', 'active', NULL, '{root.Certificate.ToPem()}', 'local', 'old.example-root-1', 3);
+            """);
+        Assert.Equal(0, _fixture.Scalar("SELECT COUNT(*) FROM pragma_table_info('authorities') WHERE name = 'key_version'"));
+
+        var store = _fixture.Open();
+        var old = (await store.ListAuthoritiesAsync("old.example")).Single();
+
+        Assert.Equal(SqliteMigrations.Latest, await store.GetSchemaVersionAsync());
+        Assert.Equal(new KeyReference("local", "old.example-root-1"), old.Key);
+        Assert.Equal(3, old.Version);
+        await store.CommitAsync(new ChangeSet
+        {
+            Authorities = [old.WithStatus(CaStatus.Retiring), Rotation.Testing.StateStores.StoreSamples.Intermediate("old.example") with { Key = new KeyReference("local", "old.example-int-g2", "2") }],
+        });
+        var after = await store.ListAuthoritiesAsync("old.example");
+        Assert.Null(after[0].Key.Version);
+        Assert.Equal("2", after[1].Key.Version);
+        Assert.Equal(1, _fixture.Scalar("SELECT COUNT(*) FROM schema_version WHERE version = 5"));
     }
 
     [Fact]

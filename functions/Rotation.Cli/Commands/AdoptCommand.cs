@@ -75,7 +75,7 @@ internal static class AdoptCommand
                     : AdoptionFiles.Read(dir!, parseResult.GetValue(layout) is { } l ? AdoptionFiles.Parse(l) : null, passphrase);
             }
 
-            var result = await new AdoptionService(services.Store, services.Vault, context.Time).AdoptAsync(domainName, source, cancellationToken);
+            var result = await new AdoptionService(services.Store, services.Custody, context.Time).AdoptAsync(domainName, source, cancellationToken);
             foreach (var warning in result.Warnings)
             {
                 context.Error.WriteLine($"warning: {warning}");

@@ -111,15 +111,15 @@ internal static class DrillCommand
         {
             var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = Path.Combine(home.FullName, CliServices.DatabaseFileName) }, time);
             // The drill's CA keys are throwaway, but the vault still encrypts them: the passphrase lives only in memory.
-            var vault = new LocalKeyVault(new LocalKeyVaultOptions
+            var custody = new LocalKeyCustody(new LocalKeyVaultOptions
             {
                 KeyDirectory = Path.Combine(home.FullName, CliServices.KeyDirectoryName),
                 Passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             });
             // Kubernetes: the simulated clusters' kubeconfigs live in the same throwaway home and go with it.
             return kubernetes
-                ? await EngineDrill.RunKubernetesAsync(store, vault, request, home.FullName, time, cancellationToken)
-                : await EngineDrill.RunAsync(store, vault, request, time, cancellationToken);
+                ? await EngineDrill.RunKubernetesAsync(store, custody, request, home.FullName, time, cancellationToken)
+                : await EngineDrill.RunAsync(store, custody, request, time, cancellationToken);
         }
         finally
         {

@@ -23,22 +23,22 @@ public sealed class CliServices
         Home = home;
         DatabasePath = Path.Combine(home, DatabaseFileName);
         Store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = DatabasePath }, context.Time);
-        Vault = new LocalKeyVault(new LocalKeyVaultOptions
+        Custody = new LocalKeyCustody(new LocalKeyVaultOptions
         {
             KeyDirectory = Path.Combine(home, KeyDirectoryName),
             Passphrase = context.Environment(CliContext.PassphraseVariable),
-        });
-        Authorities = new CaService(Store, Vault, context.Time);
-        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Vault, context.Time);
+        }, context.Time);
+        Authorities = new CaService(Store, Custody, context.Time);
+        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Custody, context.Time);
         Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home));
         Rotations = new RotationService(Store, Targets, context.Time);
-        StepRunner = new RotationStepRunner(Store, Vault, Targets, context.Time);
+        StepRunner = new RotationStepRunner(Store, Custody, Targets, context.Time);
     }
 
     public string Home { get; }
     public string DatabasePath { get; }
     public IStateStore Store { get; }
-    public IKeyVault Vault { get; }
+    public IKeyCustody Custody { get; }
     public CaService Authorities { get; }
     public ITargetResolver Targets { get; }
     public RotationService Rotations { get; }

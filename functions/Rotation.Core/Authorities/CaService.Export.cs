@@ -6,8 +6,8 @@ namespace Rotation.Core.Authorities;
 public sealed partial class CaService
 {
     /// <summary>
-    /// Writes the Istio plug-in CA files for the active intermediate. The key is loaded before anything is
-    /// written, so a wrong passphrase leaves the output directory untouched. The key file is unencrypted
+    /// Writes the Istio plug-in CA files for the active intermediate. The key (created exportable: istiod must
+    /// hold it) is exported from custody before anything is written, so a wrong passphrase leaves the output directory untouched. The key file is unencrypted
     /// PKCS#8 because istiod reads it that way; it is created 0600.
     /// </summary>
     public async Task<IstioCaFiles> ExportIstioAsync(string? domain, string outputDirectory, CancellationToken cancellationToken = default)
@@ -16,7 +16,7 @@ public sealed partial class CaService
         var inventory = await LoadInventoryAsync(trustDomain.Name, cancellationToken);
         var intermediate = inventory.ActiveIntermediate;
         var root = ParentOf(inventory, intermediate);
-        var key = await _vault.LoadAsync(intermediate.Key, cancellationToken);
+        var key = await _custody.ExportAsync(intermediate.Key, cancellationToken);
         var bundle = TrustBundleOf(inventory);
 
         var files = IstioCaFiles.In(outputDirectory);

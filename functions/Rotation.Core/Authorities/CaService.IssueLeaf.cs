@@ -9,7 +9,7 @@ public sealed partial class CaService
 
     /// <summary>
     /// Issues a workload leaf for <paramref name="spiffeId"/> from the active intermediate, for smoke tests and
-    /// workloads outside the mesh. Everything is checked and the issuer key loaded before a file is written.
+    /// workloads outside the mesh. Everything is checked and the leaf signed before a file is written.
     /// </summary>
     public async Task<LeafFiles> IssueLeafAsync(
         string? domain,
@@ -43,12 +43,15 @@ public sealed partial class CaService
         // Backdated like the CAs, but never before the issuer itself is valid.
         var notBefore = now - Backdating.Validate(backdate);
         notBefore = notBefore < intermediate.NotBefore ? intermediate.NotBefore : notBefore;
-        var issuerKey = await _vault.LoadAsync(intermediate.Key, cancellationToken);
+        // Signed by the intermediate's key in its custody: the issuer's private key never enters this process.
+        var issuer = await _custody.GetKeyAsync(intermediate.Key, cancellationToken);
         var leafKey = PrivateKey.Generate(trustDomain.KeyAlgorithm);
-        var leaf = CertificateFactory.IssueLeaf(
+        var leaf = await CertificateFactory.IssueLeafAsync(
             new LeafRequest($"CN={CommonNameFor(spiffeId, dnsNames)},O={CaSubjects.Organization(trustDomain.Name)}", notBefore, now + ttl, dnsNames, [spiffeId]),
-            leafKey,
-            CertificateWithKey.Create(intermediate.Certificate, issuerKey));
+            PublicKey.Of(leafKey),
+            intermediate.Certificate,
+            new Ports.CustodySigner(_custody, issuer),
+            cancellationToken);
 
         var files = LeafFiles.In(outputDirectory);
 

@@ -10,21 +10,26 @@ namespace Rotation.Core.Authorities;
 /// </summary>
 public sealed partial class CaService
 {
+    /// <summary>The custody operation id of `init`: a retry after a failed commit resumes the same keys.</summary>
+    private const string InitOperation = "init";
+
     private readonly IStateStore _store;
-    private readonly IKeyVault _vault;
+    private readonly IKeyCustody _custody;
     private readonly TimeProvider _time;
 
-    public CaService(IStateStore store, IKeyVault vault, TimeProvider time)
+    public CaService(IStateStore store, IKeyCustody custody, TimeProvider time)
     {
         _store = store;
-        _vault = vault;
+        _custody = custody;
         _time = time;
     }
 
     /// <summary>
     /// Mints a root and an intermediate (pathLen 0) for a new trust domain and commits the domain and both CAs
-    /// together. Keys go to the vault first: if the commit then fails, the vault holds orphaned keys that no
-    /// record points at, which is harmless; the store never holds a CA whose key is missing.
+    /// together. The keys are made in custody first and the certificates signed there (the root key is created
+    /// non-exportable and never enters this process; the intermediate's is exportable, a mesh needs it). If the commit
+    /// then fails, a retry resumes the same keys and certificates (operation "init"); the store never holds a CA whose
+    /// key is missing.
     /// </summary>
     public async Task<CaInventory> InitAsync(
         string domain,
@@ -45,20 +50,23 @@ public sealed partial class CaService
             throw new DomainException($"trust domain '{domain}' already exists: inspect it with 'rotation inventory --domain {domain}' or choose another name");
         }
 
-        await ProveVaultOpensExistingKeysAsync(cancellationToken);
+        await CustodyChecks.ProveOpensExistingKeysAsync(_store, _custody, cancellationToken);
 
-        var rootKey = PrivateKey.Generate(algorithm);
-        var rootCertificate = CertificateFactory.CreateRoot(
-            new RootCaRequest(CaSubjects.Root(domain, $"{now:yyyy-MM-dd}"), notBefore, now + rootValidity),
-            rootKey);
-        var root = await KeepAsync(domain, CaRole.Root, rootCertificate, rootKey, parentId: null, cancellationToken);
+        var stamp = $"{now:yyyy-MM-dd}";
+        var rootKey = await CustodyAuthorities.CreateRootAsync(
+            _custody,
+            new CustodyKeyRequest(CaIds.KeyName(domain, "root-init"), algorithm, Exportable: false, InitOperation, domain, CaRole.Root),
+            new RootCaRequest(CaSubjects.Root(domain, stamp), notBefore, now + rootValidity),
+            cancellationToken);
+        var root = Keep(domain, CaRole.Root, rootKey, parentId: null);
 
-        var intermediateKey = PrivateKey.Generate(algorithm);
-        var intermediateCertificate = CertificateFactory.CreateIntermediate(
-            new IntermediateCaRequest(CaSubjects.Intermediate(domain, $"{now:yyyy-MM-dd}"), notBefore, now + intermediateValidity, PathLength: 0),
-            intermediateKey,
-            new CertificateWithKey(rootCertificate, rootKey));
-        var intermediate = await KeepAsync(domain, CaRole.Intermediate, intermediateCertificate, intermediateKey, root.Id, cancellationToken);
+        var intermediateKey = await CustodyAuthorities.CreateIntermediateAsync(
+            _custody,
+            new CustodyKeyRequest(CaIds.KeyName(domain, "int-init"), algorithm, Exportable: true, InitOperation, domain, CaRole.Intermediate),
+            new IntermediateCaRequest(CaSubjects.Intermediate(domain, stamp), notBefore, now + intermediateValidity, PathLength: 0),
+            rootKey,
+            cancellationToken);
+        var intermediate = Keep(domain, CaRole.Intermediate, intermediateKey, root.Id);
 
         await _store.CommitAsync(
             new ChangeSet
@@ -71,36 +79,10 @@ public sealed partial class CaService
         return new CaInventory(domain, [root, intermediate]);
     }
 
-    private async Task<CertificateAuthority> KeepAsync(
-        string domain,
-        CaRole role,
-        Certificate certificate,
-        PrivateKey key,
-        string? parentId,
-        CancellationToken cancellationToken)
+    private static CertificateAuthority Keep(string domain, CaRole role, CustodyKey key, string? parentId)
     {
-        var id = CaIds.For(role, certificate);
-        var reference = await _vault.StoreAsync(CaIds.KeyName(domain, id), key, cancellationToken);
-        return new CertificateAuthority(id, domain, role, CaStatus.Active, parentId, certificate, reference);
-    }
-
-    /// <summary>
-    /// A vault that accepted new keys under a different passphrase than its existing ones would leave a home that
-    /// needs two secrets, found out only when a rotation needs the old key. Opening one existing key first turns a
-    /// wrong passphrase into an error before anything is written.
-    /// </summary>
-    private async Task ProveVaultOpensExistingKeysAsync(CancellationToken cancellationToken)
-    {
-        foreach (var existing in await _store.ListDomainsAsync(cancellationToken))
-        {
-            var authority = (await _store.ListAuthoritiesAsync(existing.Name, cancellationToken))
-                .FirstOrDefault(a => a.Status != CaStatus.Retired && a.Key.Provider == _vault.Provider);
-            if (authority is not null)
-            {
-                _ = await _vault.LoadAsync(authority.Key, cancellationToken);
-                return;
-            }
-        }
+        var certificate = key.Certificate ?? throw new PkiException($"key {key.Reference} has no certificate attached after creation: the custody is inconsistent");
+        return new CertificateAuthority(CaIds.For(role, certificate), domain, role, CaStatus.Active, parentId, certificate, key.Reference);
     }
 
     private async Task<CaInventory> LoadInventoryAsync(string domain, CancellationToken cancellationToken) =>

@@ -31,12 +31,23 @@ public static class CustodyAuthorities
     }
 
     /// <summary>A key in custody (exportable when <paramref name="key"/> says so), certified by <paramref name="issuer"/> through its custody, chain attached.</summary>
-    public static async Task<CustodyKey> CreateIntermediateAsync(IKeyCustody custody, CustodyKeyRequest key, IntermediateCaRequest request, CustodyKey issuer, CancellationToken cancellationToken = default)
+    public static Task<CustodyKey> CreateIntermediateAsync(IKeyCustody custody, CustodyKeyRequest key, IntermediateCaRequest request, CustodyKey issuer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        return CreateIntermediateAsync(custody, key, request, issuer, issuer.Chain, cancellationToken);
+    }
+
+    /// <summary>
+    /// As above, with the issuer's chain (issuer first) as the store holds it: a key stored before custody existed
+    /// (the local vault's version 1) has no certificate attached in its custody.
+    /// </summary>
+    public static async Task<CustodyKey> CreateIntermediateAsync(IKeyCustody custody, CustodyKeyRequest key, IntermediateCaRequest request, CustodyKey issuer, IReadOnlyList<Certificate> issuerChain, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(custody);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(issuer);
-        if (issuer.State != CustodyKeyState.Active || issuer.Certificate is null)
+        ArgumentNullException.ThrowIfNull(issuerChain);
+        if (issuer.State != CustodyKeyState.Active || issuerChain.Count == 0)
         {
             throw new PkiException($"issuer key {issuer.Reference} has no attached certificate ({issuer.State}): finish creating the issuer first");
         }
@@ -47,7 +58,7 @@ public static class CustodyAuthorities
             return created;
         }
 
-        var certificate = await CertificateFactory.CreateIntermediateAsync(request, created.PublicKey, issuer.Certificate, new CustodySigner(custody, issuer), cancellationToken);
-        return await custody.AttachCertificateAsync(created.Reference, [certificate, .. issuer.Chain], cancellationToken);
+        var certificate = await CertificateFactory.CreateIntermediateAsync(request, created.PublicKey, issuerChain[0], new CustodySigner(custody, issuer), cancellationToken);
+        return await custody.AttachCertificateAsync(created.Reference, [certificate, .. issuerChain], cancellationToken);
     }
 }

@@ -26,6 +26,15 @@ public interface IKeyCustody
     /// </summary>
     Task<CustodyKey> CreateKeyAsync(CustodyKeyRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Brings a CA key made outside Rotation (`rotation adopt`) into custody, its certificate chain (leaf first)
+    /// attached and active at once. <see cref="CustodyKeyRequest.Exportable"/> decides what happens to it afterwards: a
+    /// root's is imported non-exportable (it signs here and never leaves again). Importing a key the name already holds
+    /// returns that version (a retry imports nothing twice); another key under the name becomes a new version.
+    /// Throws <see cref="PkiException"/> when the chain does not start with the key's certificate.
+    /// </summary>
+    Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default);
+
     /// <summary>The key a reference points at (the current version when the reference has none). Throws <see cref="PkiException"/> when there is none.</summary>
     Task<CustodyKey> GetKeyAsync(KeyReference reference, CancellationToken cancellationToken = default);
 

@@ -15,7 +15,7 @@ public sealed record DrillRequest(string Domain, RotationKind Kind, SimulatedEst
 public sealed record DrillResult(DrillReport Report, RotationRecord? Rotation);
 
 /// <summary>
-/// The main job on the embedded default: create a trust domain in the given store and vault, start a simulated
+/// The main job on the embedded default: create a trust domain in the given store and key custody, start a simulated
 /// estate on its CAs, and rotate it with the real engine (service, step runner, driver) while traffic flows.
 /// The only difference from a production run is who approves the point of no return: the drill does.
 /// </summary>
@@ -26,13 +26,13 @@ public static class EngineDrill
     private static readonly TimeSpan RootValidity = TimeSpan.FromDays(30);
     private static readonly TimeSpan IntermediateValidity = TimeSpan.FromDays(7);
 
-    public static async Task<DrillResult> RunAsync(IStateStore store, IKeyVault vault, DrillRequest request, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<DrillResult> RunAsync(IStateStore store, IKeyCustody custody, DrillRequest request, TimeProvider time, CancellationToken cancellationToken = default)
     {
         request.Estate.Validate();
-        var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
+        var initial = await InitDomainAsync(store, custody, request.Domain, time, cancellationToken);
         await using var estate = SimulatedEstate.Start(request.Domain, initial, request.Estate, time);
         using var halting = cancellationToken.Register(estate.Halt);
-        return await RotateUnderTrafficAsync(store, vault, estate, estate, request, time, cancellationToken);
+        return await RotateUnderTrafficAsync(store, custody, estate, estate, request, time, cancellationToken);
     }
 
     /// <summary>
@@ -41,9 +41,9 @@ public static class EngineDrill
     /// Kubernetes adapter, and each workload trusts its namespace's istio-ca-root-cert ConfigMap and gets its leaves
     /// from the CA istiod loaded. Kubeconfig files go to <paramref name="workDirectory"/>.
     /// </summary>
-    public static async Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
     {
-        var run = await StartKubernetesAsync(store, vault, request, workDirectory, time, cancellationToken);
+        var run = await StartKubernetesAsync(store, custody, request, workDirectory, time, cancellationToken);
         await using (run)
         {
             using var halting = cancellationToken.Register(run.Estate.Halt);
@@ -53,13 +53,13 @@ public static class EngineDrill
 
     /// <summary>Sets up the Kubernetes drill without rotating yet, so a caller (a test) can inspect the clusters afterwards.</summary>
     /// <param name="mesh">How the simulated Istio is installed (release, PCDS) and, for comparison drills, a wrapper around the targets.</param>
-    public static Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default) =>
-        StartKubernetesAsync(store, vault, request, workDirectory, time, new SimulatedIstioMesh(), cancellationToken);
+    public static Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default) =>
+        StartKubernetesAsync(store, custody, request, workDirectory, time, new SimulatedIstioMesh(), cancellationToken);
 
-    public static async Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyVault vault, DrillRequest request, string workDirectory, TimeProvider time, SimulatedIstioMesh mesh, CancellationToken cancellationToken = default)
+    public static async Task<KubernetesDrillRun> StartKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, SimulatedIstioMesh mesh, CancellationToken cancellationToken = default)
     {
         request.Estate.Validate();
-        var initial = await InitDomainAsync(store, vault, request.Domain, time, cancellationToken);
+        var initial = await InitDomainAsync(store, custody, request.Domain, time, cancellationToken);
         var fleet = await SimulatedIstioFleet.StartAsync(request.Estate.Clusters, Path.Combine(workDirectory, "kubeconfigs"), initial, request.Estate.Cluster.PropagationDelay, mesh, time, cancellationToken);
         try
         {
@@ -67,7 +67,7 @@ public static class EngineDrill
             var estate = await KubernetesBackedEstate.StartAsync(request.Domain, fleet.Clusters, request.Estate.WorkloadsPerCluster, request.Estate.Cluster, null, time, cancellationToken);
             var resolver = fleet.CreateResolver(store, time);
             var targets = mesh.WrapTargets is { } wrap ? wrap(resolver) : resolver;
-            return new KubernetesDrillRun(fleet, estate, resolver, ct => RotateUnderTrafficAsync(store, vault, targets, estate, request, time, ct));
+            return new KubernetesDrillRun(fleet, estate, resolver, ct => RotateUnderTrafficAsync(store, custody, targets, estate, request, time, ct));
         }
         catch
         {
@@ -76,22 +76,22 @@ public static class EngineDrill
         }
     }
 
-    /// <summary>`rotation init` of <paramref name="domain"/> (root + intermediate) in the store and vault; returns the first issuer.</summary>
-    public static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyVault vault, string domain, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>`rotation init` of <paramref name="domain"/> (root + intermediate) in the store and custody; returns the first issuer.</summary>
+    public static async Task<IssuerMaterial> InitDomainAsync(IStateStore store, IKeyCustody custody, string domain, TimeProvider time, CancellationToken cancellationToken)
     {
-        var inventory = await new CaService(store, vault, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken: cancellationToken);
+        var inventory = await new CaService(store, custody, time).InitAsync(domain, KeyAlgorithm.EcdsaP256, RootValidity, IntermediateValidity, cancellationToken: cancellationToken);
         var root = inventory.ActiveRoot;
         var intermediate = inventory.ActiveIntermediate;
-        var key = await vault.LoadAsync(intermediate.Key, cancellationToken);
+        var key = await custody.ExportAsync(intermediate.Key, cancellationToken);
         return new IssuerMaterial(new CertificateWithKey(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], TrustBundle.Of(root.Certificate));
     }
 
     /// <summary>Rotates <paramref name="request"/>.Kind with the real engine through <paramref name="targets"/> while traffic flows over <paramref name="estate"/>.</summary>
-    public static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyVault vault, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyCustody custody, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
     {
         var policy = PolicyFor(request.Estate.Cluster);
         var service = new RotationService(store, targets, time);
-        var runner = new RotationStepRunner(store, vault, targets, time);
+        var runner = new RotationStepRunner(store, custody, targets, time);
         var phases = new DrillPhaseTracker();
         var context = new InProcessWorkflowContext(runner, time, ApproveAsync, cancellationToken) { OnRecord = phases.Observe };
 

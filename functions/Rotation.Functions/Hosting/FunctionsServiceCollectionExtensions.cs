@@ -33,10 +33,10 @@ public static class FunctionsServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value;
             return new SqliteStateStore(new SqliteStoreOptions { DatabasePath = options.SqlitePath! }, sp.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<IKeyVault>(sp =>
+        services.TryAddSingleton<IKeyCustody>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value;
-            return new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = options.KeyDirectory!, Passphrase = configuration[options.KeyPassphraseSetting] });
+            return new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = options.KeyDirectory!, Passphrase = configuration[options.KeyPassphraseSetting] });
         });
         services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(
             sp.GetRequiredService<IStateStore>(), new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>())));

@@ -14,11 +14,11 @@ public interface IProbeIssuers
 }
 
 /// <summary>
-/// The domain's own intermediates, keys loaded from its key vault at each gate check. Per root the active
+/// The domain's own intermediates, keys exported from its key custody (issuing keys are exportable) at each gate check. Per root the active
 /// intermediate is preferred, then a prepared one, then a retiring one: a leaf from any of them proves the same
 /// thing (the endpoint trusts that root), because intermediates are not trust anchors.
 /// </summary>
-public sealed class DomainProbeIssuers(IStateStore store, IKeyVault vault, string domain, TimeProvider time) : IProbeIssuers
+public sealed class DomainProbeIssuers(IStateStore store, IKeyCustody custody, string domain, TimeProvider time) : IProbeIssuers
 {
     public async Task<IReadOnlyList<ProbeIssuer>> LoadAsync(CancellationToken cancellationToken)
     {
@@ -33,7 +33,7 @@ public sealed class DomainProbeIssuers(IStateStore store, IKeyVault vault, strin
                 .FirstOrDefault();
             if (intermediate is null)
                 continue;
-            var key = await vault.LoadAsync(intermediate.Key, cancellationToken);
+            var key = await custody.ExportAsync(intermediate.Key, cancellationToken);
             issuers.Add(new ProbeIssuer(root, intermediate, CertificateWithKey.Create(intermediate.Certificate, key)));
         }
 

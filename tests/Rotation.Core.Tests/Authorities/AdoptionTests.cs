@@ -8,6 +8,7 @@ using Rotation.Core.Rotations.Drift;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Core.Tests.Rotations.Support;
 using Rotation.Testing;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Authorities;
 
@@ -17,7 +18,7 @@ public sealed class AdoptionTests : IDisposable
     private const string Domain = "mesh.example.internal";
     private readonly TempDirectory _temp = new("rotation-adopt");
     private readonly InMemoryStateStore _store = new();
-    private readonly InMemoryKeyVault _vault = new();
+    private readonly InMemoryKeyCustody _vault = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
     public void Dispose() => _temp.Dispose();
@@ -38,7 +39,7 @@ public sealed class AdoptionTests : IDisposable
         Assert.Equal(root.Sha256, result.Inventory.ActiveRoot.Sha256);
         Assert.Equal(intermediate.Sha256, result.Inventory.ActiveIntermediate.Sha256);
         Assert.Equal(result.Inventory.ActiveRoot.Id, result.Inventory.ActiveIntermediate.ParentId);
-        var key = await _vault.LoadAsync(result.Inventory.ActiveIntermediate.Key);
+        var key = await _vault.ExportAsync(result.Inventory.ActiveIntermediate.Key);
         Assert.True(key.Matches(intermediate));
         Assert.Equal(!rootKey, AbsentKeys.IsAbsent(result.Inventory.ActiveRoot.Key));
         Assert.NotNull(await _store.FindDomainAsync(Domain));
@@ -130,7 +131,7 @@ public sealed class AdoptionTests : IDisposable
         var made = await OpenSslCaFiles.IstioAsync(_temp.File("rotate"));
         var adopted = (await AdoptAsync(made.Directory)).Inventory;
         var mesh = new FakeMesh("prod/istio", _time.GetUtcNow(), 2) { AutoConverge = true };
-        var key = await _vault.LoadAsync(adopted.ActiveIntermediate.Key);
+        var key = await _vault.ExportAsync(adopted.ActiveIntermediate.Key);
         mesh.Seed(new IssuerMaterial(CertificateWithKey.Create(adopted.ActiveIntermediate.Certificate, key), [adopted.ActiveIntermediate.Certificate, adopted.ActiveRoot.Certificate], TrustBundle.Of(adopted.ActiveRoot.Certificate)));
         var resolver = new OneMesh(mesh);
 

@@ -5,6 +5,7 @@ using Rotation.Core.Events;
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Authorities;
 
@@ -13,7 +14,7 @@ public sealed class CaServiceTests
     private const string Domain = "mesh.example.internal";
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
     private readonly InMemoryStateStore _store = new();
-    private readonly InMemoryKeyVault _vault = new();
+    private readonly InMemoryKeyCustody _vault = new();
     private readonly FakeTimeProvider _time = new(Now);
     private readonly CaService _service;
 
@@ -34,7 +35,7 @@ public sealed class CaServiceTests
         Assert.Equal($"root-{root.Sha256[..12]}", root.Id);
         Assert.Equal($"int-{intermediate.Sha256[..12]}", intermediate.Id);
         Assert.Equal(Now.AddDays(365), intermediate.NotAfter);
-        Assert.True((await _vault.LoadAsync(intermediate.Key)).Matches(intermediate.Certificate));
+        Assert.True((await _vault.ExportAsync(intermediate.Key)).Matches(intermediate.Certificate));
         Assert.Equal(2, (await _store.ListAuthoritiesAsync(Domain)).Count);
         Assert.Equal(1, _store.Commits);
     }

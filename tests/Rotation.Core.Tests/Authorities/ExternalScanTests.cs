@@ -6,6 +6,7 @@ using Rotation.Core.Events;
 using Rotation.Core.Expiry;
 using Rotation.Core.Tests.Rotations.Support;
 using Rotation.Testing;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Authorities;
 
@@ -24,7 +25,7 @@ public sealed class ExternalScanTests
 
     public ExternalScanTests()
     {
-        _service = new CaService(_store, new InMemoryKeyVault(), new FakeTimeProvider(Now));
+        _service = new CaService(_store, new InMemoryKeyCustody(), new FakeTimeProvider(Now));
         _mid = TestPki.Intermediate(_root, Now, "CN=Ext Mid", TimeSpan.FromDays(400), pathLength: 1);
         _issuing = TestPki.Intermediate(_mid, Now, "CN=Ext Issuing", TimeSpan.FromDays(200), pathLength: 0);
         _leaf = TestPki.Leaf(_issuing, Now);

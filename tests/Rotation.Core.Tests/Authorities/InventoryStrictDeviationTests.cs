@@ -5,6 +5,7 @@ using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Tests.Rotations.Support;
 using Rotation.Testing;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Authorities;
 
@@ -16,7 +17,7 @@ public sealed class InventoryStrictDeviationTests
     private readonly InMemoryStateStore _store = new();
     private readonly CaService _service;
 
-    public InventoryStrictDeviationTests() => _service = new CaService(_store, new InMemoryKeyVault(), new FakeTimeProvider(Now));
+    public InventoryStrictDeviationTests() => _service = new CaService(_store, new InMemoryKeyCustody(), new FakeTimeProvider(Now));
 
     [Fact]
     public async Task What_init_mints_has_no_deviation()

@@ -1,5 +1,6 @@
 using Rotation.Core.Rotations;
 using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Rotations;
 
@@ -132,7 +133,7 @@ public sealed class CrashAndIdempotencyTests
         var record = await h.RunCurrentAsync(id);
 
         var b1 = await h.AuthorityAsync(record.Authorities.NewIntermediateId!);
-        var key = await h.Vault.LoadAsync(b1.Key);
+        var key = await h.Custody.ExportAsync(b1.Key);
         Assert.True(key.Matches(b1.Certificate));
         Assert.Equal(4, (await h.AuthoritiesAsync()).Count);
     }

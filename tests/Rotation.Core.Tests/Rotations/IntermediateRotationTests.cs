@@ -1,6 +1,7 @@
 using Rotation.Core.Domain;
 using Rotation.Core.Rotations;
 using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Rotations;
 
@@ -33,7 +34,7 @@ public sealed class IntermediateRotationTests
         var r = await h.StartAsync(RotationKind.Intermediate);
         await h.DriveAsync(r.Id, autoApprove: false); // stops at RetireOldIntermediate
         await h.Service.ApproveAsync(r.Id, null, "alice");
-        var a1 = new Rotation.Core.Pki.CertificateWithKey(h.IntermediateA1.Certificate, await h.Vault.LoadAsync(h.IntermediateA1.Key));
+        var a1 = new Rotation.Core.Pki.CertificateWithKey(h.IntermediateA1.Certificate, await h.Custody.ExportAsync(h.IntermediateA1.Key));
         h.Meshes[0].SetWorkloadLeaf(1, Rotation.Testing.TestPki.Leaf(a1, h.Time.GetUtcNow(), "straggler").Certificate);
 
         var ex = await Assert.ThrowsAsync<UnsafeStepException>(() => h.RunCurrentAsync(r.Id));

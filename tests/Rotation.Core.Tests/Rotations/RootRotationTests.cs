@@ -2,6 +2,7 @@ using Rotation.Core.Domain;
 using Rotation.Core.Events;
 using Rotation.Core.Rotations;
 using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Rotations;
 
@@ -112,11 +113,11 @@ public sealed class FailedRotationTests
     {
         var h = await EngineHarness.CreateAsync();
         var first = await h.StartAsync();
-        h.Vault.RefuseStores = "vault is read-only";
+        h.Custody.RefuseCreates = "vault is read-only";
 
         var ex = await Assert.ThrowsAsync<Rotation.Core.Pki.PkiException>(() => h.RunCurrentAsync(first.Id));
         var failed = await h.RecordAsync(first.Id);
-        h.Vault.RefuseStores = null;
+        h.Custody.RefuseCreates = null;
         var second = await h.StartAsync();
 
         Assert.Contains("read-only", ex.Message);

@@ -2,6 +2,7 @@ using Rotation.Core.Domain;
 using Rotation.Core.Events;
 using Rotation.Core.Rotations;
 using Rotation.Core.Tests.Rotations.Support;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Rotations;
 
@@ -42,7 +43,7 @@ public sealed class SafetyRefusalTests
     public async Task Dropping_the_old_root_is_refused_while_a_live_leaf_still_chains_to_it()
     {
         var (h, id) = await AtAsync(RotationPhase.RetireOldRoot);
-        var a1 = new Rotation.Core.Pki.CertificateWithKey(h.IntermediateA1.Certificate, await h.Vault.LoadAsync(h.IntermediateA1.Key));
+        var a1 = new Rotation.Core.Pki.CertificateWithKey(h.IntermediateA1.Certificate, await h.Custody.ExportAsync(h.IntermediateA1.Key));
         h.Meshes[0].SetWorkloadLeaf(2, Rotation.Testing.TestPki.Leaf(a1, h.Time.GetUtcNow(), "straggler").Certificate);
 
         var ex = await Assert.ThrowsAsync<UnsafeStepException>(() => h.RunCurrentAsync(id));

@@ -50,7 +50,10 @@ public sealed class FunctionsHarness : IAsyncDisposable
     public required RecordingDataConverter Payloads { get; init; }
 
     public SqliteStateStore Store { get; }
+    /// <summary>The home's key files read raw (tests only: the app goes through <see cref="Custody"/>).</summary>
     public LocalKeyVault Vault { get; }
+
+    public required LocalKeyCustody Custody { get; init; }
     public FaultyResolver Targets { get; }
     public DurableTaskTestHost Host { get; }
     public DurableTaskClient Client => Host.Client;
@@ -64,9 +67,12 @@ public sealed class FunctionsHarness : IAsyncDisposable
     {
         var home = new TempDirectory("rotation-functions");
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
-        var vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "functions-test-passphrase" });
-        var inventory = await new CaService(store, vault, TimeProvider.System).InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeSpan.FromDays(7));
-        var key = await vault.LoadAsync(inventory.ActiveIntermediate.Key);
+        var keys = new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "functions-test-passphrase" };
+        // The custody the app uses, and the same files read raw, so tests can assert no key crossed the backend.
+        var custody = new LocalKeyCustody(keys);
+        var vault = new LocalKeyVault(keys);
+        var inventory = await new CaService(store, custody, TimeProvider.System).InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeSpan.FromDays(7));
+        var key = await custody.ExportAsync(inventory.ActiveIntermediate.Key);
         var issuer = new IssuerMaterial(new CertificateWithKey(inventory.ActiveIntermediate.Certificate, key), [inventory.ActiveIntermediate.Certificate, inventory.ActiveRoot.Certificate], TrustBundle.Of(inventory.ActiveRoot.Certificate));
         var estate = SimulatedEstate.Start(Domain, issuer, new SimulatedEstateOptions { Clusters = clusters, WorkloadsPerCluster = 2, Cluster = Cluster });
         var targets = new FaultyResolver(estate);
@@ -81,7 +87,7 @@ public sealed class FunctionsHarness : IAsyncDisposable
                 {
                     services.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = converter);
                     services.AddSingleton<IStateStore>(store);
-                    services.AddSingleton<IKeyVault>(vault);
+                    services.AddSingleton<IKeyCustody>(custody);
                     services.AddSingleton<ITargetResolver>(targets);
                     services.AddSingleton(ClusterRegistry.Create(store));
                     services.AddLogging();
@@ -90,7 +96,7 @@ public sealed class FunctionsHarness : IAsyncDisposable
                     services.AddRotationHost();
                 },
             });
-        return new FunctionsHarness(home, store, vault, estate, targets, host) { Payloads = converter };
+        return new FunctionsHarness(home, store, vault, estate, targets, host) { Payloads = converter, Custody = custody };
     }
 
     /// <summary>Starts a rotation with the drill's short-lived policy and schedules its orchestration.</summary>

@@ -30,7 +30,10 @@ public sealed class VmEstate : IAsyncDisposable
     {
         A = a;
         Store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _temp.File("rotation.db") });
-        Vault = new LocalKeyVault(new LocalKeyVaultOptions { KeyDirectory = _temp.File("keys"), Passphrase = "files-test-passphrase" });
+        // Seeded through the vault files as a home made before custody; the engine reads them through the custody.
+        var keys = new LocalKeyVaultOptions { KeyDirectory = _temp.File("keys"), Passphrase = "files-test-passphrase" };
+        Vault = new LocalKeyVault(keys);
+        Custody = new LocalKeyCustody(keys);
         Directory.CreateDirectory(_temp.File("etc-mesh"));
         var prefix = _temp.File("nginx");
         Files = FilesTargetOptions.From(new Dictionary<string, string>
@@ -43,6 +46,7 @@ public sealed class VmEstate : IAsyncDisposable
     public TestHierarchy A { get; }
     public SqliteStateStore Store { get; }
     public LocalKeyVault Vault { get; }
+    public LocalKeyCustody Custody { get; }
     public FilesTargetOptions Files { get; }
     public Nginx Nginx { get; private set; } = null!;
     public VmAgent Agent { get; private set; } = null!;
@@ -93,7 +97,7 @@ public sealed class VmEstate : IAsyncDisposable
         Target = EndpointEvidenceTarget.Wrap(
             FilesTarget,
             new EndpointEvidenceOptions([Endpoint], LeafEvidenceMode.Time),
-            new DomainProbeIssuers(Store, Vault, Domain, TimeProvider.System),
+            new DomainProbeIssuers(Store, Custody, Domain, TimeProvider.System),
             Domain);
         Agent.Start();
     }

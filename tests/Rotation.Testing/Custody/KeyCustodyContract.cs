@@ -17,6 +17,9 @@ public abstract class KeyCustodyContract
     /// <summary>A custody over empty storage, private to the calling test.</summary>
     protected abstract Task<IKeyCustody> CreateCustodyAsync();
 
+    /// <summary>False where adoption (<see cref="IKeyCustody.ImportKeyAsync"/>) is refused by design; the import tests then assert the refusal.</summary>
+    protected virtual bool ImportsKeys => true;
+
     protected static CustodyKeyRequest RootRequest(string name, string operation = "op-1", KeyAlgorithm algorithm = KeyAlgorithm.EcdsaP256) =>
         new(name, algorithm, Exportable: false, operation, "mesh.example.internal", CaRole.Root);
 
@@ -184,5 +187,47 @@ public abstract class KeyCustodyContract
 
         await Assert.ThrowsAsync<PkiException>(() => custody.GetKeyAsync(new KeyReference(custody.Provider, "no-such-key")));
         await Assert.ThrowsAsync<PkiException>(() => custody.SignAsync(new KeyReference(custody.Provider, "no-such-key"), new byte[] { 1 }));
+    }
+
+    [Fact]
+    public async Task An_imported_hierarchy_signs_in_custody_and_only_the_intermediate_exports()
+    {
+        var custody = await CreateCustodyAsync();
+        var hierarchy = TestPki.Hierarchy(Now);
+        var rootRequest = RootRequest("root-adopted", "adopt");
+        if (!ImportsKeys)
+        {
+            await Assert.ThrowsAsync<PkiException>(() => custody.ImportKeyAsync(rootRequest, hierarchy.Root.Key, [hierarchy.Root.Certificate]));
+            return;
+        }
+
+        var root = await custody.ImportKeyAsync(rootRequest, hierarchy.Root.Key, [hierarchy.Root.Certificate]);
+        var intermediate = await custody.ImportKeyAsync(
+            IntermediateRequest("int-adopted", "adopt"), hierarchy.Intermediate.Key, [hierarchy.Intermediate.Certificate, hierarchy.Root.Certificate]);
+
+        Assert.Equal(CustodyKeyState.Active, root.State);
+        Assert.Equal(hierarchy.Root.Certificate, root.Certificate);
+        Assert.NotNull(root.Reference.Version);
+        await Assert.ThrowsAsync<PkiException>(() => custody.ExportAsync(root.Reference));
+        Assert.True(PublicKey.Of(await custody.ExportAsync(intermediate.Reference)).Matches(hierarchy.Intermediate.Certificate));
+        var next = await CustodyAuthorities.CreateIntermediateAsync(custody, IntermediateRequest("int-next"), IntermediateCa("Intermediate B"), root, default);
+        Assert.True(next.Certificate!.IsSignedBy(hierarchy.Root.Certificate));
+    }
+
+    [Fact]
+    public async Task Importing_the_same_key_again_returns_the_same_version_and_a_mismatched_chain_is_refused()
+    {
+        var custody = await CreateCustodyAsync();
+        if (!ImportsKeys)
+        {
+            return;
+        }
+
+        var hierarchy = TestPki.Hierarchy(Now);
+        var first = await custody.ImportKeyAsync(IntermediateRequest("int-adopted", "adopt"), hierarchy.Intermediate.Key, [hierarchy.Intermediate.Certificate]);
+        var again = await custody.ImportKeyAsync(IntermediateRequest("int-adopted", "adopt-2"), hierarchy.Intermediate.Key, [hierarchy.Intermediate.Certificate]);
+
+        Assert.Equal(first.Reference, again.Reference);
+        await Assert.ThrowsAsync<PkiException>(() => custody.ImportKeyAsync(IntermediateRequest("int-other", "adopt"), hierarchy.Intermediate.Key, [hierarchy.Root.Certificate]));
     }
 }

@@ -112,6 +112,21 @@ public abstract class StateStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Contract_a_key_reference_keeps_its_version_through_updates_and_an_unversioned_one_stays_unversioned()
+    {
+        // Key Vault makes a new version whenever a key is made under an existing name: the CA must keep naming its own.
+        var versioned = S.Intermediate() with { Key = new KeyReference("keyvault", "mesh-int-g2", "0f3c9a41b2d84e6f") };
+        await Store.CommitAsync(new ChangeSet { Domain = S.Domain(), Authorities = [S.Root(), versioned] });
+
+        var read = await Store.ListAuthoritiesAsync(S.DomainName);
+        Assert.Null(read[0].Key.Version);
+        Assert.Equal(versioned.Key, read[1].Key);
+
+        await Store.CommitAsync(new ChangeSet { Authorities = [read[1].WithStatus(CaStatus.Active)] });
+        Assert.Equal("0f3c9a41b2d84e6f", (await Store.ListAuthoritiesAsync(S.DomainName))[1].Key.Version);
+    }
+
+    [Fact]
     public async Task Contract_an_authority_status_change_is_versioned()
     {
         await Store.CommitAsync(new ChangeSet { Domain = S.Domain(), Authorities = [S.Intermediate()] });

@@ -7,10 +7,13 @@ namespace Rotation.Core.Authorities.Adoption;
 /// <summary>
 /// `rotation adopt`: brings an existing CA (files in a mesh's layout, or what a registered cluster holds) under
 /// management, so that inventory, scan and both rotations work on it exactly as on a domain made by `init`. Every check
-/// runs before anything is written; a refusal changes nothing. Keys go to the vault encrypted, as `init` keeps them.
+/// runs before anything is written; a refusal changes nothing. Keys are imported into the custody (a root's as
+/// non-exportable: it signs there and never leaves again).
 /// </summary>
-public sealed class AdoptionService(IStateStore store, IKeyVault vault, TimeProvider time)
+public sealed class AdoptionService(IStateStore store, IKeyCustody custody, TimeProvider time)
 {
+    private const string AdoptOperation = "adopt";
+
     public async Task<AdoptionResult> AdoptAsync(string domain, AdoptionSource source, CancellationToken cancellationToken = default)
     {
         TrustDomainNames.Validate(domain);
@@ -45,10 +48,18 @@ public sealed class AdoptionService(IStateStore store, IKeyVault vault, TimeProv
             return new AdoptionResult(new CaInventory(domain, current), [.. warnings, $"trust domain '{domain}' already holds exactly this CA: nothing changed"], [], false);
         }
 
-        await ProveVaultOpensExistingKeysAsync(cancellationToken);
-        var intermediateKey = await vault.StoreAsync(CaIds.KeyName(domain, intermediateId), source.IntermediateKey, cancellationToken);
+        await CustodyChecks.ProveOpensExistingKeysAsync(store, custody, cancellationToken);
+        var intermediateKey = (await custody.ImportKeyAsync(
+            new CustodyKeyRequest(CaIds.KeyName(domain, intermediateId), source.IntermediateKey.Algorithm, Exportable: true, AdoptOperation, domain, CaRole.Intermediate),
+            source.IntermediateKey,
+            [source.Intermediate, issuingRoot],
+            cancellationToken)).Reference;
         var rootKey = source.RootKey is { } key
-            ? await vault.StoreAsync(CaIds.KeyName(domain, rootId), key, cancellationToken)
+            ? (await custody.ImportKeyAsync(
+                new CustodyKeyRequest(CaIds.KeyName(domain, rootId), key.Algorithm, Exportable: false, AdoptOperation, domain, CaRole.Root),
+                key,
+                [issuingRoot],
+                cancellationToken)).Reference
             : AbsentKeys.For(domain, rootId);
         if (source.RootKey is null)
             warnings.Add($"root {rootId} is adopted without its private key: a root rotation works (the new root needs no old key); an intermediate rotation is refused until the root is rotated");
@@ -87,21 +98,6 @@ public sealed class AdoptionService(IStateStore store, IKeyVault vault, TimeProv
                 .FirstOrDefault(a => a.Status != CaStatus.Retired && certificates.Any(c => c.Sha256 == a.Sha256));
             if (held is not null)
                 throw new DomainException($"'{held.Subject}' (sha256:{held.Sha256}) is already held by trust domain '{other.Name}' as {held.Id}: a CA belongs to one domain; rotate it there, or adopt it into '{other.Name}'");
-        }
-    }
-
-    /// <summary>As init: a vault that would take new keys under another passphrase is refused before anything is written.</summary>
-    private async Task ProveVaultOpensExistingKeysAsync(CancellationToken cancellationToken)
-    {
-        foreach (var existing in await store.ListDomainsAsync(cancellationToken))
-        {
-            var authority = (await store.ListAuthoritiesAsync(existing.Name, cancellationToken))
-                .FirstOrDefault(a => a.Status != CaStatus.Retired && a.Key.Provider == vault.Provider);
-            if (authority is not null)
-            {
-                _ = await vault.LoadAsync(authority.Key, cancellationToken);
-                return;
-            }
         }
     }
 }

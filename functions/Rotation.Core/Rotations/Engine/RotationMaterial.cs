@@ -7,11 +7,11 @@ namespace Rotation.Core.Rotations.Engine;
 /// <summary>The CAs a rotation moves between, resolved from the store, and the bundles each phase writes.</summary>
 public sealed class RotationMaterial
 {
-    private readonly IKeyVault _vault;
+    private readonly IKeyCustody _custody;
 
-    public RotationMaterial(RotationRecord record, CaInventory inventory, IKeyVault vault)
+    public RotationMaterial(RotationRecord record, CaInventory inventory, IKeyCustody custody)
     {
-        _vault = vault;
+        _custody = custody;
         Inventory = inventory;
         OldRoot = Require(inventory, record.Authorities.OldRootId);
         OldIntermediate = Require(inventory, record.Authorities.OldIntermediateId);
@@ -54,12 +54,15 @@ public sealed class RotationMaterial
         return $"{label} ({sha256[..12]}…)";
     }
 
-    /// <summary>Loads the intermediate's key from the vault and bundles it with its chain and the bundle to keep beside it.</summary>
+    /// <summary>
+    /// Exports the intermediate's key from custody (issuing keys are created exportable: the target must hold it in
+    /// the cluster) and bundles it with its chain and the bundle to keep beside it.
+    /// </summary>
     public async Task<IssuerMaterial> IssuerAsync(CertificateAuthority intermediate, TrustBundle bundle, CancellationToken cancellationToken)
     {
         var root = Require(Inventory, intermediate.ParentId
             ?? throw new DomainException($"intermediate '{intermediate.Id}' has no parent recorded: the store is inconsistent"));
-        var key = await _vault.LoadAsync(intermediate.Key, cancellationToken);
+        var key = await _custody.ExportAsync(intermediate.Key, cancellationToken);
         return new IssuerMaterial(CertificateWithKey.Create(intermediate.Certificate, key), [intermediate.Certificate, root.Certificate], bundle);
     }
 

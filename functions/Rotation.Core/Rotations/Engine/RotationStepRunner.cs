@@ -12,13 +12,13 @@ namespace Rotation.Core.Rotations.Engine;
 /// </summary>
 public sealed partial class RotationStepRunner(
     IStateStore store,
-    IKeyVault vault,
+    IKeyCustody custody,
     ITargetResolver targets,
     TimeProvider time,
     RotationEngineOptions? options = null,
     ILogger<RotationStepRunner>? logger = null)
 {
-    private readonly PhaseSteps _steps = new(vault);
+    private readonly PhaseSteps _steps = new(custody);
     private readonly RotationEngineOptions _options = options ?? new RotationEngineOptions();
     private readonly ILogger _logger = logger ?? NullLogger<RotationStepRunner>.Instance;
 
@@ -32,7 +32,7 @@ public sealed partial class RotationStepRunner(
         }
 
         var inventory = new CaInventory(record.Domain, await store.ListAuthoritiesAsync(record.Domain, cancellationToken));
-        var material = new RotationMaterial(record, inventory, vault);
+        var material = new RotationMaterial(record, inventory, custody);
         var resolved = await targets.ResolveAsync(record.Domain, cancellationToken);
         var now = time.GetUtcNow();
         var issuedLeaves = await store.ListIssuedLeavesAsync(record.Domain, cancellationToken);

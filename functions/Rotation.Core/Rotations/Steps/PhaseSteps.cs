@@ -7,12 +7,12 @@ namespace Rotation.Core.Rotations.Steps;
 /// Which step each phase runs. Read it as the rotation's script: the bundle and issuer each phase writes, the
 /// gate each phase checks. A = old root, A1 = old intermediate, B = new root, B1 = new intermediate.
 /// </summary>
-public sealed class PhaseSteps(IKeyVault vault)
+public sealed class PhaseSteps(IKeyCustody custody)
 {
     public IPhaseStep For(RotationKind kind, RotationPhase phase) => phase switch
     {
         // Mint B (root rotation) and B1.
-        RotationPhase.Prepare => new PrepareStep(vault),
+        RotationPhase.Prepare => new PrepareStep(custody),
         // Bundles become {A, B}; A1 still issues.
         RotationPhase.DistributeTrust => new ApplyBundleStep(m => m.Overlap, _ => null),
         // Every store holds A and B.

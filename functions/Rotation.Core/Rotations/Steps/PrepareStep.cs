@@ -6,10 +6,13 @@ using Rotation.Core.Rotations.Engine;
 namespace Rotation.Core.Rotations.Steps;
 
 /// <summary>
-/// Mints the new CAs (status prepared). Touches no target. Key names derive from the rotation id, so a re-run
-/// after a crash between "key stored" and "record committed" reuses the stored key instead of minting an orphan.
+/// Mints the new CAs (status prepared) in the key custody. Touches no target. Key names derive from the rotation
+/// id and the custody operation is the rotation id, so a re-run after a crash between "key made" and "record
+/// committed" resumes the same key versions (and, once attached, returns their certificates: nothing is signed
+/// twice) instead of minting orphans or a second version. The new root's key is non-exportable: it signs in custody
+/// and never enters this process; the new intermediate's is exportable, because targets must hold it.
 /// </summary>
-public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
+public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
 {
     // Backdated so that a peer whose clock runs a little behind still sees the new CA as valid.
     private static readonly TimeSpan ClockSkewAllowance = Backdating.Default;
@@ -27,26 +30,34 @@ public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
 
         CertificateAuthority parent = material.OldRoot;
         string? newRootId = null;
+        CustodyKey parentKey;
         if (record.Kind == RotationKind.Root)
         {
             newRootId = CaIds.Root(generation);
-            var rootKey = await KeyAsync(domain, newRootId, algorithm, cancellationToken);
-            var rootCert = CertificateFactory.CreateRoot(
+            parentKey = await Authorities.CustodyAuthorities.CreateRootAsync(
+                custody,
+                Request(record, newRootId, algorithm, CaRole.Root),
                 new RootCaRequest(Authorities.CaSubjects.Root(domain, generation), notBefore, context.Now + policy.RootValidity),
-                rootKey.Key);
-            parent = new CertificateAuthority(newRootId, domain, CaRole.Root, CaStatus.Prepared, null, rootCert, rootKey.Reference);
+                cancellationToken);
+            parent = new CertificateAuthority(newRootId, domain, CaRole.Root, CaStatus.Prepared, null, Attached(parentKey), parentKey.Reference);
             minted.Add(parent);
+        }
+        else
+        {
+            // The old root signs the new intermediate in its custody; the store's certificate is its chain.
+            parentKey = await custody.GetKeyAsync(parent.Key, cancellationToken);
         }
 
         var intermediateId = CaIds.Intermediate(generation);
-        var intermediateKey = await KeyAsync(domain, intermediateId, algorithm, cancellationToken);
-        var parentKey = await vault.LoadAsync(parent.Key, cancellationToken);
         var notAfter = Min(context.Now + policy.IntermediateValidity, parent.NotAfter);
-        var intermediateCert = CertificateFactory.CreateIntermediate(
+        var intermediateKey = await Authorities.CustodyAuthorities.CreateIntermediateAsync(
+            custody,
+            Request(record, intermediateId, algorithm, CaRole.Intermediate),
             new IntermediateCaRequest(Authorities.CaSubjects.Intermediate(domain, generation), Max(notBefore, parent.NotBefore), notAfter),
-            intermediateKey.Key,
-            CertificateWithKey.Create(parent.Certificate, parentKey));
-        minted.Add(new CertificateAuthority(intermediateId, domain, CaRole.Intermediate, CaStatus.Prepared, parent.Id, intermediateCert, intermediateKey.Reference));
+            parentKey,
+            [parent.Certificate],
+            cancellationToken);
+        minted.Add(new CertificateAuthority(intermediateId, domain, CaRole.Intermediate, CaStatus.Prepared, parent.Id, Attached(intermediateKey), intermediateKey.Reference));
 
         return new PhaseOutcome.Done(
             new Dictionary<string, string>(),
@@ -55,17 +66,11 @@ public sealed class PrepareStep(IKeyVault vault) : IPhaseStep
             record.Authorities with { NewRootId = newRootId, NewIntermediateId = intermediateId });
     }
 
-    private async Task<(PrivateKey Key, KeyReference Reference)> KeyAsync(string domain, string caId, KeyAlgorithm algorithm, CancellationToken cancellationToken)
-    {
-        var reference = new KeyReference(vault.Provider, $"{domain}-{caId}");
-        if (await vault.ExistsAsync(reference, cancellationToken))
-        {
-            return (await vault.LoadAsync(reference, cancellationToken), reference);
-        }
+    private static CustodyKeyRequest Request(RotationRecord record, string caId, KeyAlgorithm algorithm, CaRole role) =>
+        new($"{record.Domain}-{caId}", algorithm, Exportable: role != CaRole.Root, OperationId: record.Id, record.Domain, role);
 
-        var key = PrivateKey.Generate(algorithm);
-        return (key, await vault.StoreAsync(reference.Name, key, cancellationToken));
-    }
+    private static Certificate Attached(CustodyKey key) =>
+        key.Certificate ?? throw new PkiException($"key {key.Reference} has no certificate attached after creation: the custody is inconsistent");
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

@@ -12,7 +12,7 @@ using Rotation.Infra.Kubernetes.Targets;
 namespace Rotation.Drill.Kubernetes.Targets;
 
 /// <summary>
-/// One simulated Kubernetes cluster for a drill of any target: the domain is initialised in the store and vault, the
+/// One simulated Kubernetes cluster for a drill of any target: the domain is initialised in the store and custody, the
 /// cluster is seeded from its first issuer (by the caller, as the target's upstream installs it), started, written as
 /// a kubeconfig and registered as `rotation cluster add NAME --kubeconfig FILE --target SPEC…` would, so the engine
 /// reaches it only through the Kubernetes adapter. Put a <see cref="TargetWorkloadEstate"/> on it and call
@@ -38,7 +38,7 @@ public sealed class SimulatedTargetCluster : IAsyncDisposable
 
     public static async Task<SimulatedTargetCluster> StartAsync(
         IStateStore store,
-        IKeyVault vault,
+        IKeyCustody custody,
         string domain,
         string workDirectory,
         TimeSpan propagationDelay,
@@ -48,7 +48,7 @@ public sealed class SimulatedTargetCluster : IAsyncDisposable
         Action<SimulatedKubeCluster>? configure = null,
         CancellationToken cancellationToken = default)
     {
-        var initial = await EngineDrill.InitDomainAsync(store, vault, domain, time, cancellationToken);
+        var initial = await EngineDrill.InitDomainAsync(store, custody, domain, time, cancellationToken);
         var kube = new SimulatedKubeCluster(new SimulatedKubeClusterOptions
         {
             PropagationDelay = propagationDelay,
@@ -76,8 +76,8 @@ public sealed class SimulatedTargetCluster : IAsyncDisposable
     }
 
     /// <summary>Rotates with the real engine through <see cref="Resolver"/> (or <paramref name="wrapTargets"/> around it) while traffic flows over <paramref name="estate"/>.</summary>
-    public Task<DrillResult> RotateAsync(IStateStore store, IKeyVault vault, IWorkloadEstate estate, DrillRequest request, TimeProvider time, Func<ITargetResolver, ITargetResolver>? wrapTargets = null, CancellationToken cancellationToken = default) =>
-        EngineDrill.RotateUnderTrafficAsync(store, vault, wrapTargets is null ? Resolver : wrapTargets(Resolver), estate, request, time, cancellationToken);
+    public Task<DrillResult> RotateAsync(IStateStore store, IKeyCustody custody, IWorkloadEstate estate, DrillRequest request, TimeProvider time, Func<ITargetResolver, ITargetResolver>? wrapTargets = null, CancellationToken cancellationToken = default) =>
+        EngineDrill.RotateUnderTrafficAsync(store, custody, wrapTargets is null ? Resolver : wrapTargets(Resolver), estate, request, time, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -6,6 +6,7 @@ using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Core.Tests.Rotations.Support;
 using Rotation.Testing;
+using Rotation.Testing.Custody;
 
 namespace Rotation.Core.Tests.Rotations.Support;
 
@@ -18,13 +19,13 @@ public sealed class EngineHarness : ITargetResolver
     {
         Time = time;
         Meshes = meshes;
-        Runner = new RotationStepRunner(Store, Vault, this, Time);
+        Runner = new RotationStepRunner(Store, Custody, this, Time);
         Service = new RotationService(Store, this, Time);
     }
 
     public FakeTimeProvider Time { get; }
     public InMemoryStateStore Store { get; } = new();
-    public InMemoryKeyVault Vault { get; } = new();
+    public InMemoryKeyCustody Custody { get; } = new();
     public IReadOnlyList<FakeMesh> Meshes { get; }
     public RotationStepRunner Runner { get; }
     public RotationService Service { get; }
@@ -84,8 +85,10 @@ public sealed class EngineHarness : ITargetResolver
     {
         var now = Time.GetUtcNow();
         var hierarchy = TestPki.Hierarchy(now);
-        var rootRef = await Vault.StoreAsync("root-a", hierarchy.Root.Key);
-        var intRef = await Vault.StoreAsync("int-a", hierarchy.Intermediate.Key);
+        var rootRef = (await Custody.ImportKeyAsync(
+            new CustodyKeyRequest("root-a", KeyAlgorithm.EcdsaP256, Exportable: false, "seed", Domain, CaRole.Root), hierarchy.Root.Key, [hierarchy.Root.Certificate])).Reference;
+        var intRef = (await Custody.ImportKeyAsync(
+            new CustodyKeyRequest("int-a", KeyAlgorithm.EcdsaP256, Exportable: true, "seed", Domain, CaRole.Intermediate), hierarchy.Intermediate.Key, [hierarchy.Intermediate.Certificate, hierarchy.Root.Certificate])).Reference;
         RootA = new CertificateAuthority("root-a", Domain, CaRole.Root, CaStatus.Active, null, hierarchy.Root.Certificate, rootRef);
         IntermediateA1 = new CertificateAuthority("int-a", Domain, CaRole.Intermediate, CaStatus.Active, "root-a", hierarchy.Intermediate.Certificate, intRef);
         await Store.CommitAsync(new ChangeSet
