@@ -37,7 +37,7 @@ internal static class ExportCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var rule = new IstiodReloadRule(parseResult.GetValue(istiodVersion) ?? IstiodReloadRule.FallbackVersion, parseResult.GetValue(multiRoot));
             var files = await services.Authorities.ExportIstioAsync(parseResult.GetValue(domain), parseResult.GetValue(output)!, rule, cancellationToken);
             var console = Output.Consoles.For(context);
@@ -64,7 +64,7 @@ internal static class ExportCommand
         var command = new Command("bundle", "Write the trust bundle: every root a workload of the domain must trust") { domain, output };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var file = parseResult.GetValue(output)!;
             var bundle = await services.Authorities.ExportBundleAsync(parseResult.GetValue(domain), file, cancellationToken);
             Output.Consoles.For(context).MarkupLineInterpolated($"Wrote {Path.GetFullPath(file)} with {bundle.Count} root(s)");
