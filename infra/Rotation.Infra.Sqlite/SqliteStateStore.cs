@@ -16,6 +16,7 @@ public sealed class SqliteStateStore : IStateStore
     private const int SqliteLocked = 6;
 
     private readonly string _connectionString;
+    private readonly bool _readOnly;
     private readonly int _busyTimeoutMilliseconds;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _schemaGate = new();
@@ -32,6 +33,7 @@ public sealed class SqliteStateStore : IStateStore
         DatabasePath = Path.GetFullPath(options.DatabasePath);
         _busyTimeoutMilliseconds = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _readOnly = options.ReadOnly;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -286,6 +288,32 @@ public sealed class SqliteStateStore : IStateStore
                 $"{DatabasePath} is locked by another rotation process: retry when it has finished",
                 ex);
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is ReadOnlyOpening.SqliteReadOnly || (_readOnly && ex.SqliteErrorCode is ReadOnlyOpening.SqliteCantOpen))
+        {
+            throw ReadOnlyOpening.Refusal(DatabasePath, ex);
+        }
+    }
+
+    /// <summary>
+    /// Proves the home can be written before a command that writes starts, so it refuses before it touches a cluster
+    /// or the vault: takes the write lock (BEGIN IMMEDIATE) and rolls back, changing nothing. SQLite fails it with
+    /// SQLITE_READONLY or SQLITE_CANTOPEN when the file or its directory cannot be written.
+    /// </summary>
+    public async Task EnsureWritableAsync(CancellationToken cancellationToken = default)
+    {
+        if (_readOnly)
+            throw ReadOnlyOpening.Refusal(DatabasePath, new InvalidOperationException("the store was opened read-only"));
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            using var begin = connection.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE; ROLLBACK;";
+            await begin.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is ReadOnlyOpening.SqliteReadOnly or ReadOnlyOpening.SqliteCantOpen)
+        {
+            throw ReadOnlyOpening.Refusal(DatabasePath, ex);
+        }
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -296,6 +324,8 @@ public sealed class SqliteStateStore : IStateStore
 
     private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
     {
+        if (_readOnly)
+            return await ReadOnlyOpening.OpenAsync(DatabasePath, ReadOnlyOpening.QueryOnly(DatabasePath), cancellationToken);
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -328,6 +358,14 @@ public sealed class SqliteStateStore : IStateStore
 
     private async Task MigrateAsync()
     {
+        if (_readOnly)
+        {
+            var version = await StoreIntegrity.CheckAsync(DatabasePath);
+            if (version != SqliteMigrations.Latest)
+                throw new DomainException($"{DatabasePath} has schema version {version} and this rotation reads version {SqliteMigrations.Latest}: run any command that writes on a writable copy of the home once to migrate it");
+            return;
+        }
+
         var directory = Path.GetDirectoryName(DatabasePath);
         if (!string.IsNullOrEmpty(directory))
         {

@@ -8,4 +8,10 @@ public sealed class SqliteStoreOptions
 
     /// <summary>How long a command waits for a lock held by another process (the CLI and a resume share the file).</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Open the file read-only and never migrate it: for commands that only read, so they run on a home that cannot
+    /// be written (a read-only mount, a directory without write permission). Every write is refused.
+    /// </summary>
+    public bool ReadOnly { get; set; }
 }

@@ -44,9 +44,7 @@ internal static class StoreIntegrity
 
         try
         {
-            var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
-            await using var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync();
+            await using var connection = await ReadOnlyOpening.OpenAsync(path, new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), CancellationToken.None);
             using (var check = connection.CreateCommand())
             {
                 check.CommandText = "PRAGMA quick_check;";

@@ -1,5 +1,5 @@
+using Rotation.Core.Authorities.Istio;
 using Rotation.Core.Pki;
-using Rotation.Infra.Kubernetes.Targets.Istio;
 using Rotation.Infra.Kubernetes.Tests.Support;
 using Rotation.Testing;
 

@@ -16,7 +16,7 @@ internal static class AbortCommand
         var command = new Command("abort", "Abort a rotation before its point of no return and unwind it safely") { id, wait.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var record = await services.Rotations.AbortAsync(parseResult.GetValue(id)!, context.User, cancellationToken);
             (parseResult.GetValue(json) ? Consoles.ForProgress(context) : Consoles.For(context)).MarkupLineInterpolated($"Aborting {record.Id}: unwinding {(record.Plan.Count == 0 ? "nothing" : string.Join(", ", record.Plan))}.");
             return await RotationRun.DriveAsync(context, services, record.Id, wait.ValueOf(parseResult), parseResult.GetValue(json), cancellationToken);

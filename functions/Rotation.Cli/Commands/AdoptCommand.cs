@@ -50,7 +50,7 @@ internal static class AdoptCommand
                 throw new UsageException("--layout and --key-passphrase-file apply only when adopting from files (--from-dir, or --root/--intermediate/--intermediate-key)");
             }
 
-            var services = cluster is null ? CliServices.OpenOrCreate(context, parseResult.GetValue(home)) : CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = cluster is null ? CliServices.OpenOrCreate(context, parseResult.GetValue(home)) : await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             string domainName;
             AdoptionSource source;
             if (cluster is not null)

@@ -17,7 +17,7 @@ internal static class ApproveCommand
         var command = new Command("approve", "Approve a phase that waits for an approval (default: the current one); anything else is refused (exit 3)") { id, phase, by, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var requested = parseResult.GetValue(phase);
             var approver = ActorOption.ValueOf(parseResult, by, context);
             var record = await services.Rotations.ApproveAsync(parseResult.GetValue(id)!, requested, approver, cancellationToken);

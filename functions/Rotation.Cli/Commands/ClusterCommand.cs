@@ -60,7 +60,7 @@ internal static class ClusterCommand
                 throw new UsageException("--context applies only with --kubeconfig");
             }
 
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
             var specs = hostSpec.Apply(parseResult.GetValue(targets) ?? []);
             var registration = await services.Clusters.AddAsync(
@@ -86,7 +86,7 @@ internal static class ClusterCommand
         var command = new Command("list", "Show the registered clusters") { domain, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var domainName = parseResult.GetValue(domain);
             if (domainName is not null)
             {
@@ -131,7 +131,7 @@ internal static class ClusterCommand
         var command = new Command("remove", "Unregister a cluster (refused while its domain has an active rotation); nothing in the cluster changes") { name, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var clusterName = parseResult.GetValue(name)!;
             await services.Clusters.RemoveAsync(clusterName, cancellationToken);
             if (parseResult.GetValue(json))
@@ -155,7 +155,7 @@ internal static class ClusterCommand
         var command = new Command("check", "Check a cluster: reachable, every permission its targets need, each mesh's preflight; writes nothing") { name, kind, json, timeout.Option };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var asJson = parseResult.GetValue(json);
             // Each check prints as it finishes: on stdout in text, on stderr beside --json.
             var progress = asJson ? Consoles.ForProgress(context) : Consoles.For(context);

@@ -32,7 +32,7 @@ internal static class EventsCommand
                 throw new UsageException("--pending and --failed exclude each other: pick one");
             }
 
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var rows = (await services.Store.ReadOutboxAsync(unpublishedOnly: parseResult.GetValue(pending), cancellationToken: cancellationToken))
                 .Where(e => !parseResult.GetValue(failed) || e.HasFailed)
                 .ToList();
@@ -64,7 +64,7 @@ internal static class EventsCommand
         var command = new Command("publish", "Deliver pending events, at least once, with their ids unchanged (--json --watch: one JSON object per line per run)") { to, watch, interval.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var sink = EventSinkAddress.Open(parseResult.GetValue(to)!, context);
             try
             {
@@ -101,7 +101,7 @@ internal static class EventsCommand
         var command = new Command("requeue", "Put parked events back in the queue (attempts reset)") { ids, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var wanted = parseResult.GetValue(ids)!;
             var parked = (await services.Store.ReadOutboxAsync(cancellationToken: cancellationToken))
                 .Where(e => e.ParkedAt is not null && e.PublishedAt is null).Select(e => e.Event.Id).ToHashSet();

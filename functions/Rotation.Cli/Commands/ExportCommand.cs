@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rotation.Cli.Parsing;
+using Rotation.Core.Authorities.Istio;
 using Spectre.Console;
 
 namespace Rotation.Cli.Commands;
@@ -18,12 +19,28 @@ internal static class ExportCommand
     {
         var domain = CliOptions.Domain();
         var output = CliOptions.RequiredPath("--out", "Directory for ca-cert.pem, ca-key.pem (0600), root-cert.pem and cert-chain.pem", "DIR");
+        var istiodVersion = new Option<IstiodVersion?>("--istiod-version")
+        {
+            Description = "The istiod release the files are for; it decides the bytes of root-cert.pem during a rotation (default: any GA release)",
+            HelpName = "VERSION",
+            CustomParser = ParseIstiodVersion,
+        };
+        var multiRoot = new Option<bool>("--istiod-multi-root")
+        {
+            Description = "Whether istiod runs with ISTIO_MULTIROOT_MESH=true, as a root rotation requires (default true)",
+            HelpName = "true|false",
+            DefaultValueFactory = _ => true,
+        };
         var json = CliOptions.Json();
-        var command = new Command("istio", "Write Istio's plug-in CA files (the 'cacerts' secret) for the active intermediate") { domain, output, json };
+        var command = new Command("istio", "Write Istio's plug-in CA files (the 'cacerts' secret) as the Istio target has written them: during a rotation, those of the phase reached")
+        {
+            domain, output, istiodVersion, multiRoot, json,
+        };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
-            var files = await services.Authorities.ExportIstioAsync(parseResult.GetValue(domain), parseResult.GetValue(output)!, cancellationToken);
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
+            var rule = new IstiodReloadRule(parseResult.GetValue(istiodVersion) ?? IstiodReloadRule.FallbackVersion, parseResult.GetValue(multiRoot));
+            var files = await services.Authorities.ExportIstioAsync(parseResult.GetValue(domain), parseResult.GetValue(output)!, rule, cancellationToken);
             var load = $"kubectl create secret generic cacerts -n istio-system --from-file={Path.GetDirectoryName(files.CaCert)}";
             if (parseResult.GetValue(json))
             {
@@ -39,6 +56,15 @@ internal static class ExportCommand
         return command;
     }
 
+    private static IstiodVersion? ParseIstiodVersion(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        var version = IstiodVersion.Parse(text);
+        if (version is null)
+            result.AddError($"--istiod-version: '{text}' is not an istiod release: give one like 1.26.2 or 1.27.0-beta.0");
+        return version;
+    }
+
     private static Command Bundle(CliContext context, Option<string?> home)
     {
         var domain = CliOptions.Domain();
@@ -47,7 +73,7 @@ internal static class ExportCommand
         var command = new Command("bundle", "Write the trust bundle: every root a workload of the domain must trust") { domain, output, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var file = parseResult.GetValue(output)!;
             var bundle = await services.Authorities.ExportBundleAsync(parseResult.GetValue(domain), file, cancellationToken);
             if (parseResult.GetValue(json))

@@ -14,7 +14,7 @@ internal static class InventoryCommand
         var command = new Command("inventory", "List the CAs of every trust domain (or one) with their expiry state") { domain, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var rows = await services.Authorities.InventoryAsync(parseResult.GetValue(domain), cancellationToken: cancellationToken);
             if (parseResult.GetValue(json))
             {

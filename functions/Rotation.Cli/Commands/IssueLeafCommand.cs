@@ -30,7 +30,7 @@ internal static class IssueLeafCommand
         var command = new Command("issue-leaf", "Issue a workload leaf certificate from the active intermediate") { domain, spiffeId, dns, ttl.Option, output, backdate.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var files = await services.Authorities.IssueLeafAsync(
                 parseResult.GetValue(domain),
                 parseResult.GetValue(spiffeId)!,

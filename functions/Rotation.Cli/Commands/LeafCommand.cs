@@ -26,7 +26,7 @@ internal static class LeafCommand
         var command = new Command("list", "List recorded leaves: serial, subject, SANs, issuer, notAfter, file, and whether each is live") { domain, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var leaves = await services.Authorities.ListIssuedLeavesAsync(parseResult.GetValue(domain), cancellationToken);
             var now = context.Time.GetUtcNow();
             if (parseResult.GetValue(json))
@@ -72,7 +72,7 @@ internal static class LeafCommand
         var command = new Command("forget", "Stop holding the leaf gate on a recorded leaf: say that nobody presents it any more (the record stays, marked forgotten)") { serial, domain, by, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var leaf = await services.Authorities.ForgetIssuedLeafAsync(
                 parseResult.GetValue(domain), parseResult.GetValue(serial)!, ActorOption.ValueOf(parseResult, by, context), cancellationToken);
             if (parseResult.GetValue(json))

@@ -33,7 +33,7 @@ internal static class MetricsCommand
         var command = new Command("metrics", "Print Rotation's metrics in the Prometheus text format, or serve them with --listen") { domain, listen };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var reader = new EstateMetricsReader(services.Store, context.Time);
             var selected = parseResult.GetValue(domain);
             // Read once up front so an unknown domain is an error now, not a failing scrape later.

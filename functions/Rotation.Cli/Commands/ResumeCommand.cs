@@ -14,7 +14,7 @@ internal static class ResumeCommand
         var command = new Command("resume", "Continue a rotation after an approval, a parked gate or a crash") { id, wait.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var rotationId = parseResult.GetValue(id)!;
             _ = await services.Rotations.FindAsync(rotationId, cancellationToken)
                 ?? throw new Core.Domain.DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");

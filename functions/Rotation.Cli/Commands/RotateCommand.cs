@@ -31,7 +31,7 @@ internal static class RotateCommand
         var command = new Command(name, description) { domain, approveEach, dryRun, wait.Option, maxLeafTtl.Option, leafGrace.Option, gateRetry.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
             var retry = gateRetry.ValueOf(parseResult);
             var policy = new RotationPolicy

@@ -32,7 +32,7 @@ internal static class ScanCommand
                 throw new UsageException("--bundle and --cluster scan different things: pass one of them (or neither, for the domains' CAs)");
             }
 
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var instant = parseResult.GetValue(at) ?? context.Time.GetUtcNow();
             if (bundleFile is not null || clusterName is not null)
             {

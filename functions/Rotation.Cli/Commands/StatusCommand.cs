@@ -16,7 +16,7 @@ internal static class StatusCommand
         var command = new Command("status", "Show rotations and their progress") { id, domain, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = CliServices.OpenExisting(context, parseResult.GetValue(home));
+            var services = CliServices.OpenReadOnly(context, parseResult.GetValue(home));
             var rotationId = parseResult.GetValue(id);
             if (rotationId is null)
             {

@@ -18,11 +18,11 @@ public sealed class CliServices
     public const string DatabaseFileName = "rotation.db";
     public const string KeyDirectoryName = "keys";
 
-    private CliServices(CliContext context, string home)
+    private CliServices(CliContext context, string home, bool readOnly = false)
     {
         Home = home;
         DatabasePath = Path.Combine(home, DatabaseFileName);
-        Store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = DatabasePath }, context.Time);
+        Store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = DatabasePath, ReadOnly = readOnly }, context.Time);
         Custody = new LocalKeyCustody(new LocalKeyVaultOptions
         {
             KeyDirectory = Path.Combine(home, KeyDirectoryName),
@@ -49,12 +49,26 @@ public sealed class CliServices
     public static CliServices OpenOrCreate(CliContext context, string? homeOption) =>
         new(context, context.ResolveHome(homeOption));
 
-    /// <summary>For every other command: a missing home is an error, not an empty database quietly created.</summary>
-    public static CliServices OpenExisting(CliContext context, string? homeOption)
+    /// <summary>
+    /// For every command that writes: a missing home is an error, not an empty database quietly created; a home that
+    /// cannot be written is refused before the command touches anything (a cluster, the vault).
+    /// </summary>
+    public static async Task<CliServices> OpenExistingAsync(CliContext context, string? homeOption, CancellationToken cancellationToken = default)
+    {
+        var services = new CliServices(context, ExistingHome(context, homeOption));
+        await ((SqliteStateStore)services.Store).EnsureWritableAsync(cancellationToken);
+        return services;
+    }
+
+    /// <summary>For commands that only read (inventory, status, leaf list, cluster list, export): they run on a read-only home.</summary>
+    public static CliServices OpenReadOnly(CliContext context, string? homeOption) =>
+        new(context, ExistingHome(context, homeOption), readOnly: true);
+
+    private static string ExistingHome(CliContext context, string? homeOption)
     {
         var home = context.ResolveHome(homeOption);
         return File.Exists(Path.Combine(home, DatabaseFileName))
-            ? new CliServices(context, home)
+            ? home
             : throw new DomainException($"no Rotation home at {home} (no {DatabaseFileName}): run 'rotation init --domain <name>' first, or point --home or {CliContext.HomeVariable} at an existing home");
     }
 }

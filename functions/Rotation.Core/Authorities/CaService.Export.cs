@@ -1,3 +1,4 @@
+using Rotation.Core.Authorities.Istio;
 using Rotation.Core.Domain;
 using Rotation.Core.Pki;
 
@@ -6,23 +7,27 @@ namespace Rotation.Core.Authorities;
 public sealed partial class CaService
 {
     /// <summary>
-    /// Writes the Istio plug-in CA files for the active intermediate. The key (created exportable: istiod must
-    /// hold it) is exported from custody before anything is written, so a wrong passphrase leaves the output directory untouched. The key file is unencrypted
-    /// PKCS#8 because istiod reads it that way; it is created 0600.
+    /// Writes the Istio plug-in CA files exactly as the Istio target has written cacerts by now: during a rotation the
+    /// issuer and root-cert.pem of the phase reached (see <see cref="IstioCacertsHistory"/>), whose bytes depend on
+    /// <paramref name="istiod"/>'s reload rule. The issuing key (created exportable: istiod must hold it) is exported
+    /// from custody before anything is written, so a wrong passphrase leaves the output directory untouched. The key
+    /// file is unencrypted PKCS#8 because istiod reads it that way; it is created 0600.
     /// </summary>
-    public async Task<IstioCaFiles> ExportIstioAsync(string? domain, string outputDirectory, CancellationToken cancellationToken = default)
+    public async Task<IstioCaFiles> ExportIstioAsync(string? domain, string outputDirectory, IstiodReloadRule? istiod = null, CancellationToken cancellationToken = default)
     {
         var trustDomain = await DomainSelection.ResolveAsync(_store, domain, cancellationToken);
         var inventory = await LoadInventoryAsync(trustDomain.Name, cancellationToken);
-        var intermediate = inventory.ActiveIntermediate;
+        var rotations = await _store.ListRotationsAsync(trustDomain.Name, cancellationToken);
+        var rule = istiod ?? new IstiodReloadRule(IstiodReloadRule.FallbackVersion, MultiRoot: true);
+        var state = IstioCacertsHistory.Replay(inventory, rotations, rule, TrustBundleOf, _custody);
+        var intermediate = state.Issuer;
         var root = ParentOf(inventory, intermediate);
         var key = await _custody.ExportAsync(intermediate.Key, cancellationToken);
-        var bundle = TrustBundleOf(inventory);
 
         var files = IstioCaFiles.In(outputDirectory);
         await OutputFiles.WriteSecretAsync(files.CaKey, key.ToPkcs8Pem(), cancellationToken);
         await OutputFiles.WritePublicAsync(files.CaCert, intermediate.Certificate.ToPem(), cancellationToken);
-        await OutputFiles.WritePublicAsync(files.RootCert, bundle.ToPem(), cancellationToken);
+        await OutputFiles.WritePublicAsync(files.RootCert, state.RootCertText, cancellationToken);
         await OutputFiles.WritePublicAsync(files.CertChain, Pem.WriteCertificates([intermediate.Certificate, root.Certificate]), cancellationToken);
         return files;
     }

@@ -1,21 +1,12 @@
-using System.Text.RegularExpressions;
 using Rotation.Core.Pki;
 
 namespace Rotation.Infra.Kubernetes.Writing;
 
 /// <summary>PEM as it sits in Kubernetes objects: blocks kept as their exact text, so a rewrite can preserve bytes.</summary>
-internal static partial class PemText
+internal static class PemText
 {
-    [GeneratedRegex(@"-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\r?\n?")]
-    private static partial Regex CertificateBlock();
-
-    public sealed record Block(string Text, Certificate Certificate);
-
     /// <summary>Every certificate block with its text. Throws PkiException when a block is malformed.</summary>
-    public static IReadOnlyList<Block> Blocks(string? text) =>
-        string.IsNullOrEmpty(text)
-            ? []
-            : CertificateBlock().Matches(text).Select(m => new Block(m.Value, Certificate.FromPem(m.Value))).ToList();
+    public static IReadOnlyList<PemBlocks.Block> Blocks(string? text) => PemBlocks.Of(text);
 
     /// <summary>Distinct fingerprints of the certificates in <paramref name="text"/>; null with a reason when unreadable.</summary>
     public static (IReadOnlyCollection<string>? Fingerprints, string? Error) TryFingerprints(string? text)

@@ -33,10 +33,10 @@ public sealed class KubeSim : IAsyncDisposable
     }
 
     /// <summary>istiod (with or without ISTIO_MULTIROOT_MESH) and its plug-in CA from the domain's current issuer, plus one workload namespace.</summary>
-    public async Task SeedIstioAsync(IssuerMaterial issuer, bool multiRoot = true)
+    public async Task SeedIstioAsync(IssuerMaterial issuer, bool multiRoot = true, string istiodVersion = "1.26.2")
     {
         var root = issuer.ChainToRoot[^1];
-        Store.SeedIstiod(multiRootMesh: multiRoot, proxyConfigXdsAgent: true);
+        Store.SeedIstiod(multiRootMesh: multiRoot, version: istiodVersion, proxyConfigXdsAgent: true);
         Store.PutIstioCaCerts(issuer.Issuer, [root], [root]);
         Store.EnsureNamespace("payments");
         // istiod copies its root into every namespace; rotations gate on those copies, so start from a settled mesh.

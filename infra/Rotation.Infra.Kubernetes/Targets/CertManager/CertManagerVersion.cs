@@ -1,6 +1,6 @@
 using k8s.Models;
+using Rotation.Core.Authorities.Istio;
 using Rotation.Core.Ports;
-using Rotation.Infra.Kubernetes.Targets.Istio;
 
 namespace Rotation.Infra.Kubernetes.Targets.CertManager;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Rotation.Core.Authorities.Istio;
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
@@ -19,7 +20,7 @@ namespace Rotation.Infra.Kubernetes.Targets.Istio;
 public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificates
 {
     public const string KindName = "istio";
-    public const string MultiRootEnv = "ISTIO_MULTIROOT_MESH";
+    public const string MultiRootEnv = IstiodReloadRule.MultiRootEnv;
     public const string RootsChangedAtAnnotation = "rotation.dev/root-cert-changed-at";
     private const string CaCert = "ca-cert.pem";
     private const string CaKey = "ca-key.pem";
@@ -342,7 +343,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
     {
         var istiod = await ReadIstiodAsync(cancellationToken);
         var version = istiod is null ? null : VersionOf(istiod).Version;
-        return new IstiodReloadRule(version ?? new IstiodVersion(1, 20, 0, ""), istiod is not null && MultiRootOf(istiod).Enabled == true);
+        return new IstiodReloadRule(version ?? IstiodReloadRule.FallbackVersion, istiod is not null && MultiRootOf(istiod).Enabled == true);
     }
 
     private (IstiodVersion? Version, string Source) VersionOf(V1Deployment istiod)

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Rotation.Core.Authorities.Istio;
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;

@@ -31,7 +31,7 @@ public sealed record IstioTargetOptions(
     {
         var options = new TargetOptionReader(spec);
         var version = options.Get("istiodVersion", "");
-        if (version.Length > 0 && Istio.IstiodVersion.Parse(version) is null)
+        if (version.Length > 0 && Core.Authorities.Istio.IstiodVersion.Parse(version) is null)
             throw new DomainException($"target 'istio' option 'istiodVersion' must look like 1.26.2, not '{version}'");
         return new IstioTargetOptions(
             options.Get("namespace", "istio-system"),

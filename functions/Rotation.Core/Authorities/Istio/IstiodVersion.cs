@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Rotation.Infra.Kubernetes.Targets.Istio;
+namespace Rotation.Core.Authorities.Istio;
 
 /// <summary>
 /// The istiod release a Deployment runs, read from its discovery image tag (docker.io/istio/pilot:1.26.2,

@@ -1,7 +1,6 @@
 using Rotation.Core.Pki;
-using Rotation.Infra.Kubernetes.Writing;
 
-namespace Rotation.Infra.Kubernetes.Targets.Istio;
+namespace Rotation.Core.Authorities.Istio;
 
 /// <summary>
 /// Whether a running istiod's cacerts file watcher loads a new root-cert.pem in place, per release. Read from
@@ -23,6 +22,12 @@ namespace Rotation.Infra.Kubernetes.Targets.Istio;
 /// </summary>
 public sealed record IstiodReloadRule(IstiodVersion Version, bool MultiRoot)
 {
+    /// <summary>The pilot env var that turns on multi-root trust (pilot/pkg/features).</summary>
+    public const string MultiRootEnv = "ISTIO_MULTIROOT_MESH";
+
+    /// <summary>What the Istio target assumes when istiod's version cannot be read: the strictest GA rule.</summary>
+    public static IstiodVersion FallbackVersion { get; } = new(1, 20, 0, "");
+
     public bool RefusesEveryRootChange => !Version.AtLeast(1, 20);
 
     public bool UsesCertificateSets => Version.AtLeast(1, 31) || (Version is { Major: 1, Minor: 30 } && !Version.PreRelease.StartsWith("alpha", StringComparison.Ordinal));
@@ -46,15 +51,15 @@ public sealed record IstiodReloadRule(IstiodVersion Version, bool MultiRoot)
 
     public string Describe() =>
         RefusesEveryRootChange ? $"istiod {Version} reloads cacerts only while root-cert.pem stays byte-identical"
-        : UsesCertificateSets ? $"istiod {Version} reloads a root-cert.pem whose certificates are a subset or superset of the loaded ones (with {IstioPluginCaTarget.MultiRootEnv})"
-        : $"istiod {Version} reloads a root-cert.pem whose text contains, or is contained in, the loaded text (with {IstioPluginCaTarget.MultiRootEnv})";
+        : UsesCertificateSets ? $"istiod {Version} reloads a root-cert.pem whose certificates are a subset or superset of the loaded ones (with {MultiRootEnv})"
+        : $"istiod {Version} reloads a root-cert.pem whose text contains, or is contained in, the loaded text (with {MultiRootEnv})";
 
     private static bool HasSubsetRelation(string a, string b)
     {
         try
         {
-            var setA = PemText.Blocks(a).Select(x => x.Certificate.Sha256).ToHashSet(StringComparer.Ordinal);
-            var setB = PemText.Blocks(b).Select(x => x.Certificate.Sha256).ToHashSet(StringComparer.Ordinal);
+            var setA = PemBlocks.Of(a).Select(x => x.Certificate.Sha256).ToHashSet(StringComparer.Ordinal);
+            var setB = PemBlocks.Of(b).Select(x => x.Certificate.Sha256).ToHashSet(StringComparer.Ordinal);
             return setA.Count > 0 && setB.Count > 0 && (setA.IsSupersetOf(setB) || setB.IsSupersetOf(setA));
         }
         catch (PkiException)

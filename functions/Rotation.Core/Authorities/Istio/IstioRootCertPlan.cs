@@ -1,7 +1,6 @@
 using Rotation.Core.Pki;
-using Rotation.Infra.Kubernetes.Writing;
 
-namespace Rotation.Infra.Kubernetes.Targets.Istio;
+namespace Rotation.Core.Authorities.Istio;
 
 /// <summary>
 /// Decides the bytes of cacerts' root-cert.pem, and whether the running istiod loads them in place (see
@@ -29,7 +28,7 @@ public sealed record IstioRootCertPlan(string Text, bool IstiodReloads, string R
         if (current.Length == 0)
             return new IstioRootCertPlan(desired.ToPem(), false, "cacerts had no root-cert.pem, so istiod runs no plug-in CA and does not watch cacerts");
 
-        var blocks = PemText.Blocks(current);
+        var blocks = PemBlocks.Of(current);
         var currentSet = blocks.Select(b => b.Certificate.Sha256).ToHashSet();
         var desiredSet = desired.Fingerprints.ToHashSet();
 
@@ -63,10 +62,10 @@ public sealed record IstioRootCertPlan(string Text, bool IstiodReloads, string R
             : new IstioRootCertPlan(text, false, $"istiod {rule.Version} would log \"{refusal}\" and keep the old CA");
     }
 
-    private static List<PemText.Block> DistinctBlocks(IReadOnlyList<PemText.Block> blocks) =>
+    private static List<PemBlocks.Block> DistinctBlocks(IReadOnlyList<PemBlocks.Block> blocks) =>
         blocks.DistinctBy(b => b.Certificate.Sha256).ToList();
 
-    private static string Concat(IEnumerable<PemText.Block> blocks) => string.Concat(blocks.Select(b => WithNewline(b.Text)));
+    private static string Concat(IEnumerable<PemBlocks.Block> blocks) => string.Concat(blocks.Select(b => WithNewline(b.Text)));
 
     private static string WithNewline(string text) => text.EndsWith('\n') ? text : text + "\n";
 }
