@@ -106,6 +106,31 @@ public sealed partial class IssuedLeafGateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rotation_parked_on_a_holding_trust_gate_says_parked_what_it_waits_for_and_until_when()
+    {
+        // No issued leaf: a workload that never loads the new root holds VerifyTrust, and the gate's next check is
+        // minutes away, so the rotation parks rather than "running".
+        await InitAndSeedAsync();
+        var oldRoot = (await Homes.InventoryAsync(_cli.Home, Domain)).ActiveRoot;
+        _mesh.Pin("web", [oldRoot.Sha256]);
+        var rotate = await _cli.SucceedAsync("rotate", "root", "--max-leaf-ttl", "2s", "--leaf-grace", "1s", "--wait", "1s");
+        var id = RotationId(rotate);
+
+        using var json = JsonDocument.Parse((await _cli.SucceedAsync("status", id, "--json")).StdOut);
+        var waiting = json.RootElement.GetProperty("waiting");
+        Assert.Equal("gate", waiting.GetProperty("kind").GetString());
+        Assert.Equal("verifyTrust", waiting.GetProperty("phase").GetString());
+        Assert.Contains("web", waiting.GetProperty("reason").GetString());
+        var until = waiting.GetProperty("until").GetDateTimeOffset();
+        Assert.True(until > _cli.Time.GetUtcNow(), $"waits until {until}, which is not later than now");
+
+        var status = await _cli.SucceedAsync("status", id);
+        Assert.Contains("parked", status.StdOut);
+        Assert.DoesNotContain("running", status.StdOut);
+        Assert.Contains($"waits for gate VerifyTrust until {until.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (in ", status.StdOut);
+    }
+
+    [Fact]
     public async Task Forgetting_the_leaves_releases_the_gate_one_by_one_and_the_record_keeps_who_forgot()
     {
         await InitAndSeedAsync();
