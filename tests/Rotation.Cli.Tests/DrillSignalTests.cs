@@ -33,7 +33,7 @@ public sealed class DrillSignalTests : IDisposable
     public async Task A_signal_stops_the_drill_within_five_seconds_and_leaves_no_process_or_file_behind(int signal, string[] drill)
     {
         var runner = new ProcessRunner(_home.Path);
-        using var driver = DriverProcess.Start(runner, _temporary.Path, drill);
+        using var driver = DriverProcess.StartWithTemporaryDirectory(runner, _temporary.Path, drill);
 
         // Every process the drill starts, watched until it is gone: openssl peers live for milliseconds.
         var seen = new ConcurrentDictionary<(int, long), ProcessTree.Member>();

@@ -67,6 +67,10 @@ internal static class DrillCommand
 
             // A bad estate size is refused before the first progress line, so the refusal stays the only line.
             request.Estate.Validate();
+            if (parseResult.GetValue(kubernetes))
+            {
+                Rotation.Drill.Kubernetes.SimulatedIstioFleet.ValidateCount(request.Estate.Clusters);
+            }
             progress.Line($"{(control is { } c ? $"negative control {c}" : parseResult.GetValue(kubernetes) ? "kubernetes" : "in-process")}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)

@@ -44,6 +44,16 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
     /// <summary>Cluster name → its kubeconfig file.</summary>
     public IReadOnlyDictionary<string, string> KubeconfigPaths { get; }
 
+    /// <summary>The most clusters a Kubernetes drill starts: each one is a simulated API server.</summary>
+    public const int MaxClusters = 99;
+
+    /// <summary>Refuses a fleet size out of range, before anything is started.</summary>
+    public static void ValidateCount(int count)
+    {
+        if (count is < 1 or > MaxClusters)
+            throw new DomainException($"--clusters must be between 1 and {MaxClusters} with --kubernetes (got {count}): each one is a simulated API server; drop --kubernetes for up to {SimulatedEstateOptions.MaxClusters} in-process clusters");
+    }
+
     /// <summary>Adapter options that suit loopback API servers and second-long leaves (fast retries and rollout polls).</summary>
     public KubernetesAdapterOptions AdapterOptions { get; }
 
@@ -67,8 +77,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
     {
-        if (count is < 1 or > 99)
-            throw new DomainException($"--clusters must be between 1 and 99 with --kubernetes (got {count}): each one is a simulated API server; drop --kubernetes for up to {SimulatedEstateOptions.MaxClusters} in-process clusters");
+        ValidateCount(count);
         var time = timeProvider ?? TimeProvider.System;
         Directory.CreateDirectory(kubeconfigDirectory);
         var clusters = new List<(string Name, SimulatedKubeCluster Kube)>();

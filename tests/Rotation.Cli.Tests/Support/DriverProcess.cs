@@ -46,10 +46,13 @@ public sealed class DriverProcess : IDisposable
         }
     }
 
-    public static DriverProcess Start(ProcessRunner runner, params string[] args) => Start(runner, null, args);
+    public static DriverProcess Start(ProcessRunner runner, params string[] args) => StartWithTemporaryDirectory(runner, null, args);
 
-    /// <summary>Starts the driver with its temporary folder (TMPDIR) set, so a test can see what it leaves there.</summary>
-    public static DriverProcess Start(ProcessRunner runner, string? temporaryDirectory, params string[] args)
+    /// <summary>
+    /// Starts the driver with its temporary folder (TMPDIR) set, so a test can see what it leaves there. (Its own name:
+    /// an overload of Start would take the first argument of every other caller for the folder.)
+    /// </summary>
+    public static DriverProcess StartWithTemporaryDirectory(ProcessRunner runner, string? temporaryDirectory, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
