@@ -19,7 +19,8 @@ internal static class LeafRenewal
         Action<string> onError,
         CancellationToken cancellationToken)
     {
-        // The first leaf was issued just before the clock starts; every later one when the previous renewal ended.
+        // The clock restarts after every attempt (the first leaf was issued just before it starts), so a refused
+        // renewal waits a full interval rather than retrying at once.
         var issuedAt = time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -28,7 +29,8 @@ internal static class LeafRenewal
             var due = issuedAt + (options.LeafTtl * fraction);
             try
             {
-                await Task.Delay(due - time.GetUtcNow() is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, time, cancellationToken);
+                var wait = due - time.GetUtcNow();
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, cancellationToken);
                 if (options.RenewalStall is { } stall)
                     await Task.Delay(stall, time, cancellationToken);
             }
@@ -40,15 +42,15 @@ internal static class LeafRenewal
             try
             {
                 renew();
+                // Only renewals that happened count: a refused one (the issuer cannot sign) says nothing of the machine.
+                lateness.Record(workload, due, time.GetUtcNow(), issuedAt + options.LeafTtl + LeafMinter.SkewMargin);
             }
             catch (PkiException e)
             {
                 onError(e.Message);
             }
 
-            var done = time.GetUtcNow();
-            lateness.Record(workload, due, done, issuedAt + options.LeafTtl + LeafMinter.SkewMargin);
-            issuedAt = done;
+            issuedAt = time.GetUtcNow();
         }
     }
 }
