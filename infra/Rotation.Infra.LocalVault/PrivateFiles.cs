@@ -26,7 +26,7 @@ internal static class PrivateFiles
     /// <summary>
     /// Writes <paramref name="content"/> to <paramref name="path"/> unless a file is already there (then returns false).
     /// The bytes go to a temp file that is 0600 from the moment it exists, are flushed to disk, and only then
-    /// linked into place without overwriting: a crash leaves a stray temp file at worst, never a half file.
+    /// hard-linked into place only if the name is free (<see cref="HardLink"/>): a crash leaves a stray temp file at worst, never a half file.
     /// </summary>
     public static async Task<bool> TryCreateAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
@@ -51,6 +51,19 @@ internal static class PrivateFiles
                 stream.Flush(flushToDisk: true);
             }
 
+            if (!OperatingSystem.IsWindows())
+            {
+                switch (HardLink.TryCreate(temp, path))
+                {
+                    case HardLink.Outcome.Created:
+                        return true;
+                    case HardLink.Outcome.AlreadyExists:
+                        return false;
+                }
+            }
+
+            // Windows' MoveFileEx without REPLACE_EXISTING is atomic; on a Unix file system without hard links this is
+            // the best left (check, then rename), racy only against a second writer of the same file at that instant.
             try
             {
                 File.Move(temp, path, overwrite: false);

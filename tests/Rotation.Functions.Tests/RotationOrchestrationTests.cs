@@ -137,6 +137,9 @@ public sealed class RotationOrchestrationTests
         var refused = await Assert.ThrowsAsync<DomainException>(() => harness.Rotations.StartAsync(FunctionsHarness.Domain, RotationKind.Intermediate, FunctionsHarness.Policy, "test"));
         Assert.Contains("already has an active rotation", refused.Message, StringComparison.Ordinal);
         await harness.Client.TerminateInstanceAsync(started.Id);
+        // Terminating does not stop an activity already running (the first one writes the new root's key): let the
+        // instance settle so nothing writes into the home while it is deleted.
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, (await harness.WaitForCompletionAsync(started.Id)).RuntimeStatus);
     }
 
     private static async Task<RotationProgress> WaitForProgressAsync(FunctionsHarness harness, string id, Func<RotationProgress, bool> condition)

@@ -29,13 +29,23 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        try
+        // A background writer the test did not wait for (an activity of a terminated orchestration, a process being
+        // killed) can add a file between the recursive delete's listing and its rmdir: try again briefly.
+        for (var attempt = 1; ; attempt++)
         {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Already gone: nothing to clean.
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return; // Already gone: nothing to clean.
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(200 * attempt);
+            }
         }
     }
 }
