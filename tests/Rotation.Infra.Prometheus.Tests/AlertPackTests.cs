@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rotation.Core.Expiry;
+using Rotation.Core.Metrics;
 using Rotation.Testing;
 using YamlDotNet.Serialization;
 

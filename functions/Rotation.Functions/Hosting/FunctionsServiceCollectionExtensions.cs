@@ -9,6 +9,7 @@ using Rotation.Functions.Events;
 using Rotation.Infra.Kubernetes;
 using Rotation.Infra.Kubernetes.Clusters;
 using Rotation.Infra.LocalVault;
+using Rotation.Infra.OpenTelemetry;
 using Rotation.Infra.Sqlite;
 
 namespace Rotation.Functions.Hosting;
@@ -41,6 +42,8 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(
             sp.GetRequiredService<IStateStore>(), new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(sp => ClusterRegistry.Create(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>()));
+        // The metrics `rotation metrics` prints, as an OpenTelemetry meter exported to Application Insights.
+        services.AddRotationTelemetry(configuration);
         return services.AddRotationHost();
     }
 

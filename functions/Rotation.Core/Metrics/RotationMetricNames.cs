@@ -1,4 +1,4 @@
-namespace Rotation.Infra.Prometheus;
+namespace Rotation.Core.Metrics;
 
 /// <summary>
 /// Metric names, in one place because the alert pack (infra/prometheus/rotation-alerts.rules.yml) matches on them.

@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Rotation.Core.Pki;
 
-namespace Rotation.Infra.Events.Tests;
+namespace Rotation.Testing;
 
 /// <summary>
 /// A server certificate for "localhost" from Rotation's own PKI (root → intermediate → leaf), and an HTTP handler that
