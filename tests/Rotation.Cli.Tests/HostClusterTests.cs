@@ -60,14 +60,40 @@ public sealed partial class HostClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Check_fails_on_a_missing_directory_and_names_it()
+    public async Task Add_refuses_a_directory_that_does_not_exist_naming_it_and_stores_nothing()
     {
-        await _cli.SucceedAsync("cluster", "add", "vm2", "--dir", _temp.File("missing"));
+        // Intended change: add used to register a missing directory without its claim file, so a second domain could
+        // later claim the same directory unseen. Now add refuses it (bad input, exit 1) and says how to fix it.
+        var missing = _temp.File("missing");
+        var homeBefore = HomeSnapshot.Take(_cli.Home);
+
+        var refused = await _cli.RunAsync("cluster", "add", "vm2", "--dir", missing);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        var line = Assert.Single(refused.ErrorLines);
+        Assert.Contains($"directory {missing} does not exist: create it first (mkdir -p {missing}", line);
+        Assert.False(Directory.Exists(missing));
+        homeBefore.AssertUnchanged(_cli.Home);
+        Assert.Equal("[]", (await _cli.SucceedAsync("cluster", "list", "--json")).StdOut.Trim());
+
+        var file = _temp.File("a-file");
+        await File.WriteAllTextAsync(file, "x");
+        var notADirectory = await _cli.RunAsync("cluster", "add", "vm2", "--dir", file);
+        Assert.True(notADirectory.ExitCode == 1, notADirectory.ToString());
+        Assert.Contains($"{file} is a file, not a directory", Assert.Single(notADirectory.ErrorLines));
+    }
+
+    [Fact]
+    public async Task Check_fails_on_a_directory_that_disappeared_after_add_and_names_it()
+    {
+        var gone = Directory.CreateDirectory(_temp.File("gone")).FullName;
+        await _cli.SucceedAsync("cluster", "add", "vm2", "--dir", gone);
+        Directory.Delete(gone, recursive: true);
 
         var check = await _cli.RunAsync("cluster", "check", "vm2");
 
         Assert.Equal(1, check.ExitCode);
-        Assert.Contains("does not exist", check.StdErr + check.StdOut);
+        Assert.Contains($"{gone} does not exist", check.StdErr + check.StdOut);
     }
 
     [Theory]

@@ -35,4 +35,20 @@ public sealed partial class RotationCommandTests
         var approved = Assert.Single((await Homes.Store(_cli.Home).ReadOutboxAsync()).Select(e => e.Event), e => e.Type == EventTypes.PhaseApproved);
         Assert.Contains("approved by carol@change-1234", approved.Data.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Approve_without_by_records_user_at_host()
+    {
+        await InitAndSeedAsync();
+        var id = RotationId(await _cli.SucceedAsync("rotate", "intermediate"));
+        _cli.Environment["USER"] = "dave";
+
+        await _cli.SucceedAsync("approve", id);
+
+        var expected = $"dave@{System.Environment.MachineName}";
+        var record = await Homes.Store(_cli.Home).FindRotationAsync(id);
+        Assert.Equal(expected, Assert.Single(record!.Approvals).ApprovedBy);
+        var approved = Assert.Single((await Homes.Store(_cli.Home).ReadOutboxAsync()).Select(e => e.Event), e => e.Type == EventTypes.PhaseApproved);
+        Assert.Contains($"approved by {expected}", approved.Data.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }

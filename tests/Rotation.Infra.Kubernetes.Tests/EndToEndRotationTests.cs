@@ -22,7 +22,7 @@ namespace Rotation.Infra.Kubernetes.Tests;
 /// trust-manager with their simulated controllers. The engine's clock is fake (gate waits and the leaf time rule pass
 /// instantly); the controllers run on real time, so every wait also yields a little real time to let them act.
 /// </summary>
-public sealed class EndToEndRotationTests : IAsyncLifetime
+public sealed partial class EndToEndRotationTests : IAsyncLifetime
 {
     private const string Domain = TestPki.TrustDomain;
     private readonly TempDirectory _directory = new("rotation-e2e");

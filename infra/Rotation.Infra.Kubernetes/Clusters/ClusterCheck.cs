@@ -106,7 +106,8 @@ public sealed class ClusterCheck
         }
     }
 
-    private static async Task<IReadOnlyList<ClusterCheckLine>> DriftAsync(KubernetesTarget target, Func<TargetContent, IReadOnlyList<string>> drift, CancellationToken cancellationToken)
+    /// <summary>One passed line, or a failed line per finding; a target that cannot be read fails the line with its reason. Used for hosts' files targets too.</summary>
+    internal static async Task<IReadOnlyList<ClusterCheckLine>> DriftAsync(IRotationTarget target, Func<TargetContent, IReadOnlyList<string>> drift, CancellationToken cancellationToken)
     {
         var check = $"{target.Name}: {DriftCheck}";
         try

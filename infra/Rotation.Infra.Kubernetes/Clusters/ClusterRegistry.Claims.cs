@@ -1,6 +1,7 @@
 using k8s;
 using Rotation.Core.Domain;
 using Rotation.Core.Ports;
+using Rotation.Infra.Files;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
@@ -68,14 +69,29 @@ public sealed partial class ClusterRegistry
         }
     }
 
-    /// <summary>What every target of a registered cluster holds now (for `rotation adopt --from-cluster`). Writes nothing.</summary>
+    /// <summary>What every target of a registered cluster (or host) holds now (for `rotation adopt --from-cluster`). Writes nothing.</summary>
     public async Task<(ClusterRegistration Cluster, IReadOnlyList<TargetContent> Contents)> ReadContentAsync(string name, ClusterConnectionFactory factory, CancellationToken cancellationToken = default)
     {
         var cluster = await RequireAsync(name, cancellationToken);
+        if (cluster.Connection == ClusterConnectionKind.Host)
+            return (cluster, await ReadHostContentAsync(cluster, cancellationToken));
         using var connection = await factory.ConnectAsync(cluster, cancellationToken);
         var contents = new List<TargetContent>();
         foreach (var spec in cluster.Targets)
             contents.Add(await TargetCatalog.Create(connection, spec).ReadContentAsync(cancellationToken));
         return (cluster, contents);
+    }
+
+    /// <summary>A host has no API server: its files targets read their directory (ca-bundle.pem, issuer.crt, issuer-chain.pem, issuer.key).</summary>
+    private async Task<IReadOnlyList<TargetContent>> ReadHostContentAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
+    {
+        var contents = new List<TargetContent>();
+        foreach (var spec in cluster.Targets)
+        {
+            using var target = new FilesTarget($"{cluster.Name}/{spec.Kind}", FilesTargetOptions.From(spec.Options), new StoreDomainMaterial(_store, cluster.Domain));
+            contents.Add(await target.ReadContentAsync(cancellationToken));
+        }
+
+        return contents;
     }
 }

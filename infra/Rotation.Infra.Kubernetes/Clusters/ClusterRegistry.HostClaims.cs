@@ -7,8 +7,9 @@ namespace Rotation.Infra.Kubernetes.Clusters;
 /// <summary>
 /// The host-directory side of "one object belongs to one domain": a files target's directory is claimed by the
 /// registration that writes it. Within a home the store shows every registration; across homes only the directory
-/// can, so <c>cluster add</c> leaves a <see cref="DirectoryClaim"/> there (when the directory exists) and refuses a
-/// directory another domain or home has claimed.
+/// can, so <c>cluster add</c> leaves a <see cref="DirectoryClaim"/> there and refuses a directory another domain or home
+/// has claimed. A directory that does not exist yet is refused too (bad input, exit 1): it could hold no claim, so a
+/// second domain could later register it unseen; the operator creates it, with the owner the consumer needs, first.
 /// </summary>
 public sealed partial class ClusterRegistry
 {
@@ -18,12 +19,21 @@ public sealed partial class ClusterRegistry
     private static IEnumerable<string> DirectoriesOf(IEnumerable<TargetSpec> targets) =>
         targets.Where(t => TargetCatalog.IsHostKind(t.Kind)).Select(t => FilesTargetOptions.From(t.Options).Directory);
 
-    /// <summary>Refuses (exit 3) a directory another registration of this home, or a claim file of another domain or home, holds. Returns the directories to claim.</summary>
+    /// <summary>
+    /// Refuses a directory that does not exist (exit 1, bad input: nothing is at risk yet, the operator has to create
+    /// it) and (exit 3) one another registration of this home, or a claim file of another domain or home, holds.
+    /// Returns the directories to claim.
+    /// </summary>
     private async Task<IReadOnlyList<string>> EnsureDirectoriesUnclaimedAsync(ClusterAddRequest request, CancellationToken cancellationToken)
     {
         var wanted = DirectoriesOf(request.Targets).ToList();
         if (wanted.Count == 0)
             return [];
+        var missing = wanted.FirstOrDefault(d => !Directory.Exists(d));
+        if (missing is not null && File.Exists(missing))
+            throw new DomainException($"{missing} is a file, not a directory: pass the directory the consumer reads its trust bundle from");
+        if (missing is not null)
+            throw new DomainException($"directory {missing} does not exist: create it first (mkdir -p {missing}, owned by the user the consumer reads its files as), then add the cluster again; Rotation claims a directory only when it can leave its {DirectoryClaim.FileName} there");
         foreach (var other in await _store.ListClustersAsync(null, cancellationToken))
         {
             var shared = DirectoriesOf(other.Targets).FirstOrDefault(d => wanted.Contains(d, StringComparer.Ordinal));
@@ -32,7 +42,7 @@ public sealed partial class ClusterRegistry
         }
 
         var toClaim = new List<string>();
-        foreach (var directory in wanted.Where(Directory.Exists))
+        foreach (var directory in wanted)
         {
             var claim = await DirectoryClaim.ReadAsync(directory, cancellationToken);
             if (claim is not null && !claim.IsHeldBy(request.Domain, HomeId))

@@ -126,13 +126,20 @@ public sealed partial class ClusterRegistry
     public async Task<ClusterCheckReport> CheckAsync(string name, RotationKind kind, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
     {
         var cluster = await RequireAsync(name, cancellationToken);
+        var drift = await DriftFindingsAsync(cluster.Domain, cancellationToken);
         if (cluster.Connection == ClusterConnectionKind.Host)
         {
-            return await CheckHostAsync(cluster, kind, onLine, cancellationToken);
+            return await CheckHostAsync(cluster, kind, drift, onLine, cancellationToken);
         }
 
-        var inventory = new CaInventory(cluster.Domain, await _store.ListAuthoritiesAsync(cluster.Domain, cancellationToken));
-        var active = (await _store.ListRotationsAsync(cluster.Domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
+        return await _check.RunAsync(cluster, kind, drift, onLine, cancellationToken);
+    }
+
+    /// <summary>The drift gate's comparison for a target of <paramref name="domain"/>; null for a domain without active CAs (nothing to compare with).</summary>
+    private async Task<Func<TargetContent, IReadOnlyList<string>>?> DriftFindingsAsync(string domain, CancellationToken cancellationToken)
+    {
+        var inventory = new CaInventory(domain, await _store.ListAuthoritiesAsync(domain, cancellationToken));
+        var active = (await _store.ListRotationsAsync(domain, cancellationToken)).FirstOrDefault(r => r.IsActive);
         DriftExpectation? expected;
         try
         {
@@ -143,11 +150,14 @@ public sealed partial class ClusterRegistry
             expected = null; // a domain without active CAs cannot rotate; there is nothing to compare with
         }
 
-        return await _check.RunAsync(cluster, kind, expected is null ? null : content => DriftGate.Findings(content, expected, inventory), onLine, cancellationToken);
+        return expected is null ? null : content => DriftGate.Findings(content, expected, inventory);
     }
 
-    /// <summary>A host has no API server: its check is each files target's preflight (directory, reload command, content known to the domain).</summary>
-    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
+    /// <summary>
+    /// A host has no API server: its check is each files target's preflight (directory, reload command, content known
+    /// to the domain) and the drift gate's comparison, as for a cluster: a drift line fails the check with exit 3.
+    /// </summary>
+    private async Task<ClusterCheckReport> CheckHostAsync(ClusterRegistration cluster, RotationKind kind, Func<TargetContent, IReadOnlyList<string>>? drift, Action<ClusterCheckLine>? onLine, CancellationToken cancellationToken)
     {
         var lines = new ClusterCheckLines(onLine);
         foreach (var spec in cluster.Targets)
@@ -155,6 +165,8 @@ public sealed partial class ClusterRegistry
             using var target = new FilesTarget($"{cluster.Name}/{spec.Kind}", FilesTargetOptions.From(spec.Options), new StoreDomainMaterial(_store, cluster.Domain));
             var report = await target.PreflightAsync(kind, cancellationToken);
             lines.AddRange(report.Checks.Select(c => new ClusterCheckLine($"{spec.Kind} {c.Name}", c.Passed, c.Detail)));
+            if (drift is not null && Directory.Exists(FilesTargetOptions.From(spec.Options).Directory))
+                lines.AddRange(await ClusterCheck.DriftAsync(target, drift, cancellationToken));
         }
 
         return new ClusterCheckReport(cluster.Name, null, lines.All);

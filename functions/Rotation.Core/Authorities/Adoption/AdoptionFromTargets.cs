@@ -23,7 +23,7 @@ public static class AdoptionFromTargets
 
         var issuers = contents.Where(c => c.Issuer is not null).Select(c => c.Issuer!).ToList();
         if (issuers.Count == 0)
-            throw new DomainException($"{origin} has no target that issues (istio, linkerd or cert-manager): adopt from files with --from-dir instead");
+            throw new DomainException($"{origin} has no target that issues (istio, linkerd, cert-manager, or files without issuer=none): adopt from files with --from-dir instead");
         var missing = issuers.FirstOrDefault(i => i.Certificate is null);
         if (missing is not null)
             throw new DomainException($"{origin}: {missing.Location} is {missing.Problem}: there is no issuer to adopt there");
