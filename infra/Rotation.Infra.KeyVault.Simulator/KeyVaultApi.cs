@@ -136,6 +136,11 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
 
     private Reply Route(string method, string[] s, string body, HttpContext context)
     {
+        if (s is ["certificates" or "secrets" or "keys", var objectName, ..] && !KeyVaultObjectNames.IsValid(objectName))
+        {
+            return Error(400, "BadParameter", $"The request URI contains an invalid name: {objectName}");
+        }
+
         switch (method, s)
         {
             case ("POST", ["certificates", var name, "create"]):
