@@ -242,10 +242,16 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
     public async Task RetireAsync(KeyReference reference, CancellationToken cancellationToken = default)
     {
         CheckProvider(reference);
-        var key = await GetKeyAsync(reference, cancellationToken);
+        // An unversioned reference (a CA recorded before key versions) means the newest non-temporary version, looked
+        // up whether or not it is still enabled, so a second retirement finds the version the first one disabled.
+        var version = reference.Version
+            ?? (await VersionsAsync(reference.Name, cancellationToken)).LastOrDefault(v => Tag(v, KeyVaultTags.Status) is KeyVaultTags.Active or KeyVaultTags.Retired)?.Version
+            ?? throw Missing(reference);
+        var key = await ToKeyAsync(reference.Name, version, cancellationToken);
         var properties = (await _certificates.GetCertificateVersionAsync(KeyVaultNames.For(reference.Name), key.Reference.Version, cancellationToken)).Value.Properties;
         if (properties.Enabled == false && KeyVaultTags.Get(properties.Tags, KeyVaultTags.Status) == KeyVaultTags.Retired)
         {
+            // Retired before (a re-run after a crash between this call and the store's commit): nothing to do.
             return;
         }
 
