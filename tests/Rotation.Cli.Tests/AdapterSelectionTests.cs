@@ -1,6 +1,10 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Rotation.Cli.Tests.Support;
+using Rotation.Core.Domain;
+using Rotation.Core.Pki;
+using Rotation.Core.Ports;
+using Rotation.Infra.AzureTables;
 using Rotation.Infra.KeyVault;
 using Rotation.Infra.KeyVault.Simulator;
 using Rotation.Testing;
@@ -68,6 +72,41 @@ public sealed class AdapterSelectionTests : IAsyncLifetime
         var local = await _cli.RunAsync("inventory");
         Assert.Equal(1, local.ExitCode);
         Assert.Contains("no Rotation home", local.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_root_rotation_runs_in_process_on_Azurite_and_Key_Vault_and_disables_the_retired_keys()
+    {
+        _cli.Environment[AdapterSettings.StoreVariable] = StoreAddress;
+        _cli.Environment[AdapterSettings.VaultVariable] = VaultAddress;
+        // Real time, short gates (as HostClusterTests): the CLI's waits run on the clock the commands see.
+        _cli.Clock = TimeProvider.System;
+        var mesh = new SimulatedMesh("prod-west/istio", TimeProvider.System, "web", "api");
+        _cli.Targets = mesh;
+        await _cli.SucceedAsync("init", "--domain", Domain);
+        var store = new TableStateStore(new TableStoreOptions { ConnectionString = _azurite.ConnectionString }, TimeProvider.System);
+        var custody = new KeyVaultKeyCustody(new KeyVaultCustodyOptions { VaultUri = _vault.VaultUri, ConfigureClient = _cli.ConfigureKeyVaultClient }, _cli.AzureCredential!);
+        var before = new CaInventory(Domain, await store.ListAuthoritiesAsync(Domain));
+        mesh.Seed(new IssuerMaterial(
+            CertificateWithKey.Create(before.ActiveIntermediate.Certificate, await custody.ExportAsync(before.ActiveIntermediate.Key)),
+            [before.ActiveIntermediate.Certificate, before.ActiveRoot.Certificate],
+            TrustBundle.Of(before.ActiveRoot.Certificate)));
+
+        var rotate = await _cli.SucceedAsync("rotate", "root", "--max-leaf-ttl", "2s", "--leaf-grace", "1s", "--gate-retry", "200ms");
+        var id = System.Text.RegularExpressions.Regex.Match(rotate.StdOut, @"rot-\d{14}-[0-9a-f]{6}").Value;
+        await _cli.SucceedAsync("approve", id);
+        var resume = await _cli.SucceedAsync("resume", id);
+
+        Assert.Contains($"completed {id}", resume.StdOut, StringComparison.Ordinal);
+        var after = new CaInventory(Domain, await store.ListAuthoritiesAsync(Domain));
+        Assert.Equal(CaStatus.Retired, after.Find(before.ActiveRoot.Id)!.Status);
+        Assert.Equal(after.ActiveIntermediate.Certificate, mesh.IssuerCertificate);
+        Assert.False(File.Exists(Path.Combine(_cli.Home, CliServices.DatabaseFileName)));
+        foreach (var old in new[] { before.ActiveRoot, before.ActiveIntermediate })
+        {
+            Assert.False(_vault.Versions(KeyVaultNames.For(old.Key.Name)).Single(v => v.Version == old.Key.Version).Enabled);
+            await Assert.ThrowsAsync<PkiException>(() => custody.SignAsync(old.Key, new byte[] { 1 }));
+        }
     }
 
     [Fact]
