@@ -136,6 +136,11 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
 
     private Reply Route(string method, string[] s, string body, HttpContext context)
     {
+        if (s is ["certificates" or "secrets" or "keys", var objectName, ..] && !KeyVaultObjectNames.IsValid(objectName))
+        {
+            return Error(400, "BadParameter", $"The request URI contains an invalid name: {objectName}");
+        }
+
         switch (method, s)
         {
             case ("POST", ["certificates", var name, "create"]):
@@ -404,6 +409,12 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
                 return Error(404, "KeyNotFound", $"A key with (name/id) {name}/{version} was not found in this key vault.");
             }
 
+            // A certificate's attributes are mirrored to its addressable key, and enabled says whether it is "operable
+            // as a key" (MicrosoftDocs/azure-security-docs@1d3c3b65 articles/key-vault/certificates/about-certificates.md,
+            // "Attributes"): a disabled version signs nothing. The 403 body (code Forbidden, inner KeyDisabled, "Operation
+            // sign is not allowed on a disabled key.") follows the wording Key Vault documents for a disabled key
+            // (…/managed-hsm/ekm-proxy-api reference: {"code":"KeyDisabled","message":"Operation WrapKey is not allowed on
+            // a disabled key"}); no recorded exchange of keys/sign on a disabled key was found.
             if (!v.Enabled)
             {
                 return Error(403, "Forbidden", "Operation sign is not allowed on a disabled key.", "KeyDisabled");

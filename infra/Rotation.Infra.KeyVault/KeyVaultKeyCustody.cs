@@ -75,6 +75,11 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
 
         _requests[request.Name] = request;
         var versions = await VersionsAsync(request.Name, cancellationToken);
+        if (versions.Select(v => Tag(v, KeyVaultTags.KeyName)).FirstOrDefault(n => n is not null && n != request.Name) is { } other)
+        {
+            throw NameTaken(request.Name, other);
+        }
+
         var active = versions.LastOrDefault(v => Tag(v, KeyVaultTags.Operation) == request.OperationId && Tag(v, KeyVaultTags.Status) == KeyVaultTags.Active);
         if (active is not null)
         {
@@ -136,7 +141,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         byte[] signature;
         try
         {
-            signature = await _signer.SignAsync(reference.Name, key.Reference.Version!, SignatureAlgorithms.JoseName(algorithm), digest, cancellationToken);
+            signature = await _signer.SignAsync(KeyVaultNames.For(reference.Name), key.Reference.Version!, SignatureAlgorithms.JoseName(algorithm), digest, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 403 or 404)
         {
@@ -171,8 +176,8 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         {
             var pending = await PendingAsync(name, cancellationToken)
                 ?? throw new PkiException($"key {reference} has no pending create to attach a certificate to: create the key first (CreateKeyAsync)");
-            var options = new MergeCertificateOptions(name, chain.Select(c => c.Der.ToArray())) { Enabled = true };
-            foreach (var tag in Tags(request, operation, KeyVaultTags.Active, versions.FirstOrDefault(p => p.Version == reference.Version)))
+            var options = new MergeCertificateOptions(KeyVaultNames.For(name), chain.Select(c => c.Der.ToArray())) { Enabled = true };
+            foreach (var tag in Tags(name, request, operation, KeyVaultTags.Active, versions.FirstOrDefault(p => p.Version == reference.Version)))
             {
                 options.Tags[tag.Key] = tag.Value;
             }
@@ -219,7 +224,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         KeyVaultSecret secret;
         try
         {
-            secret = await _secrets.GetSecretAsync(reference.Name, key.Reference.Version, cancellationToken);
+            secret = await _secrets.GetSecretAsync(KeyVaultNames.For(reference.Name), key.Reference.Version, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 403 or 404)
         {
@@ -237,10 +242,16 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
     public async Task RetireAsync(KeyReference reference, CancellationToken cancellationToken = default)
     {
         CheckProvider(reference);
-        var key = await GetKeyAsync(reference, cancellationToken);
-        var properties = (await _certificates.GetCertificateVersionAsync(reference.Name, key.Reference.Version, cancellationToken)).Value.Properties;
+        // An unversioned reference (a CA recorded before key versions) means the newest non-temporary version, looked
+        // up whether or not it is still enabled, so a second retirement finds the version the first one disabled.
+        var version = reference.Version
+            ?? (await VersionsAsync(reference.Name, cancellationToken)).LastOrDefault(v => Tag(v, KeyVaultTags.Status) is KeyVaultTags.Active or KeyVaultTags.Retired)?.Version
+            ?? throw Missing(reference);
+        var key = await ToKeyAsync(reference.Name, version, cancellationToken);
+        var properties = (await _certificates.GetCertificateVersionAsync(KeyVaultNames.For(reference.Name), key.Reference.Version, cancellationToken)).Value.Properties;
         if (properties.Enabled == false && KeyVaultTags.Get(properties.Tags, KeyVaultTags.Status) == KeyVaultTags.Retired)
         {
+            // Retired before (a re-run after a crash between this call and the store's commit): nothing to do.
             return;
         }
 
@@ -271,7 +282,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
             }
 
             var self = Policy(request, "Self", reuseKey: false);
-            var created = await _certificates.StartCreateCertificateAsync(name, self, enabled: true, tags: Tags(request, request.OperationId, KeyVaultTags.Temporary, null), cancellationToken);
+            var created = await _certificates.StartCreateCertificateAsync(KeyVaultNames.For(name), self, enabled: true, tags: Tags(request.Name, request, request.OperationId, KeyVaultTags.Temporary, null), cancellationToken);
             var completed = await created.WaitForCompletionAsync(_options.PollInterval, cancellationToken);
             temporary = completed.Value.Properties;
         }
@@ -281,7 +292,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         {
             // Same key (reuse_key) under issuer Unknown: the pending operation the signed root is merged into.
             var unknown = Policy(request, "Unknown", reuseKey: true);
-            pending = await _certificates.StartCreateCertificateAsync(name, unknown, enabled: true, tags: Tags(request, request.OperationId, KeyVaultTags.Active, null), cancellationToken);
+            pending = await _certificates.StartCreateCertificateAsync(KeyVaultNames.For(name), unknown, enabled: true, tags: Tags(request.Name, request, request.OperationId, KeyVaultTags.Active, null), cancellationToken);
         }
 
         var csrKey = PublicKey.Of(CertificateSigningRequest.FromPem(Convert.ToBase64String(pending.Properties.Csr)));
@@ -302,7 +313,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         }
 
         pending ??= await _certificates.StartCreateCertificateAsync(
-            request.Name, Policy(request, "Unknown", reuseKey: false), enabled: true, tags: Tags(request, request.OperationId, KeyVaultTags.Active, null), cancellationToken);
+            KeyVaultNames.For(request.Name), Policy(request, "Unknown", reuseKey: false), enabled: true, tags: Tags(request.Name, request, request.OperationId, KeyVaultTags.Active, null), cancellationToken);
         return PendingKey(request.Name, pending, exportable: true);
     }
 
@@ -349,9 +360,9 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         return policy;
     }
 
-    private static Dictionary<string, string> Tags(CustodyKeyRequest? request, string? operation, string status, CertificateProperties? from)
+    private static Dictionary<string, string> Tags(string keyName, CustodyKeyRequest? request, string? operation, string status, CertificateProperties? from)
     {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [KeyVaultTags.Status] = status };
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [KeyVaultTags.Status] = status, [KeyVaultTags.KeyName] = keyName };
         void Set(string name, string? value)
         {
             if (value is not null)
@@ -383,15 +394,20 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         KeyVaultCertificate certificate;
         try
         {
-            certificate = await _certificates.GetCertificateVersionAsync(name, version, cancellationToken);
+            certificate = await _certificates.GetCertificateVersionAsync(KeyVaultNames.For(name), version, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             throw Missing(new KeyReference(Provider, name, version));
         }
 
-        var cert = Certificate.FromDer(certificate.Cer);
         var properties = certificate.Properties;
+        if (Tag(properties, KeyVaultTags.KeyName) is { } owner && owner != name)
+        {
+            throw NameTaken(name, owner);
+        }
+
+        var cert = Certificate.FromDer(certificate.Cer);
         var status = KeyVaultTags.Get(properties.Tags, KeyVaultTags.Status);
         var state = properties.Enabled == false
             ? CustodyKeyState.Retired
@@ -411,7 +427,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         var result = new List<CertificateProperties>();
         try
         {
-            await foreach (var version in _certificates.GetPropertiesOfCertificateVersionsAsync(name, cancellationToken))
+            await foreach (var version in _certificates.GetPropertiesOfCertificateVersionsAsync(KeyVaultNames.For(name), cancellationToken))
             {
                 result.Add(version);
             }
@@ -428,7 +444,7 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
     {
         try
         {
-            var operation = await _certificates.GetCertificateOperationAsync(name, cancellationToken);
+            var operation = await _certificates.GetCertificateOperationAsync(KeyVaultNames.For(name), cancellationToken);
             return operation.Properties.Status == InProgress ? operation : null;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -455,6 +471,9 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
             throw new PkiException($"key '{reference.Name}' belongs to custody '{reference.Provider}', not '{Provider}': configure rotation with the {reference.Provider} custody");
         }
     }
+
+    private static PkiException NameTaken(string name, string owner) =>
+        new($"Key Vault certificate '{KeyVaultNames.For(name)}' belongs to Rotation key '{owner}', not '{name}': two key names met on one vault name; rename one trust domain or use another vault");
 
     private PkiException Missing(KeyReference reference) =>
         new($"key {reference} is not in Key Vault {_options.VaultUri}: check the vault URI and the key name, or restore the certificate");

@@ -9,6 +9,9 @@ internal static class KeyVaultTags
     public const string Operation = "rotation-operation";
     public const string Exportable = "rotation-exportable";
 
+    /// <summary>The Rotation key name the certificate holds (its vault name may be a hashed form of it, see KeyVaultNames).</summary>
+    public const string KeyName = "rotation-key-name";
+
     /// <summary>The self-signed version whose key signs the root's real certificate; disabled once that is merged.</summary>
     public const string Temporary = "temporary";
     public const string Active = "active";

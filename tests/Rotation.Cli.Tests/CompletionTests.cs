@@ -21,7 +21,8 @@ public sealed class CompletionTests : IDisposable
         { "rotation drill --kind ", ["intermediate", "root"] },
         { "rotation --home /tmp inv", ["inventory"] },
         { "rotation init --key ecdsa", ["ecdsa-p256", "ecdsa-p384"] },
-        { "rotation completion ", ["--help", "--home", "bash", "pwsh", "zsh"] },
+        // --events, --store and --vault are recursive like --home (intended change: the adapter options, issue 8 §7).
+        { "rotation completion ", ["--events", "--help", "--home", "--store", "--vault", "bash", "pwsh", "zsh"] },
         { "rotation completion z", ["zsh"] },
     };
 

@@ -52,6 +52,7 @@ public sealed class KeyVaultCustodyTests : IAsyncLifetime
                 ["rotation-trust-domain"] = "mesh.example.internal",
                 ["rotation-role"] = "Root",
                 ["rotation-exportable"] = "false",
+                ["rotation-key-name"] = "mesh-root",
             },
             active.Tags);
         // One signature, by the temporary version's key, and the merged version holds that same key (reuse_key).

@@ -12,6 +12,9 @@ internal static class CommandTree
         return new RootCommand("Rotation: rotate the root and intermediate CAs behind internal mTLS without a failed handshake")
         {
             home,
+            AdapterOptions.Vault(),
+            AdapterOptions.Store(),
+            AdapterOptions.Events(),
             InitCommand.Create(context, home),
             AdoptCommand.Create(context, home),
             InventoryCommand.Create(context, home),

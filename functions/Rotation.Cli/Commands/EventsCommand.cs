@@ -56,7 +56,6 @@ internal static class EventsCommand
         {
             Description = "eventgrid:TOPIC_ENDPOINT (key in ROTATION_EVENTGRID_KEY, else DefaultAzureCredential) or webhook:URL (CloudEvents HTTP)",
             HelpName = "SINK",
-            Required = true,
         };
         var watch = new Option<bool>("--watch") { Description = "Keep publishing new events until interrupted" };
         var interval = CliOptions.Duration("--interval", "With --watch: the pause between runs", "30s");
@@ -65,7 +64,10 @@ internal static class EventsCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
-            var sink = EventSinkAddress.Open(parseResult.GetValue(to)!, context);
+            // --to, else --events / ROTATION_EVENTS / the home's "events".
+            var sink = parseResult.GetValue(to) is { Length: > 0 } address ? EventSinkAddress.Open(address, context)
+                : services.Adapters.Events is { } configured ? EventSinkAddress.Open(configured.Value, context, configured.Source)
+                : throw new UsageException($"events publish needs a sink: --to eventgrid:URL|webhook:URL, or --events, ${AdapterSettings.EventsVariable} or \"events\" in HOME/{AdapterSettings.ConfigFileName}");
             try
             {
                 var publisher = new OutboxPublisher(services.Store, sink, time: context.Time);

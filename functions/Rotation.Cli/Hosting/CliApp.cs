@@ -54,6 +54,8 @@ public static class CliApp
 
         try
         {
+            context.Flags = AdapterOptions.Read(parseResult);
+            AdapterSettings.ValidateFlagsAndEnvironment(context);
             return await parseResult.InvokeAsync(
                 new InvocationConfiguration
                 {

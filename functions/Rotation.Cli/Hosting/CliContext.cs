@@ -35,6 +35,15 @@ public sealed class CliContext
     /// <summary>Replaces the registered clusters as the targets of rotations (tests, the drill's simulated estate).</summary>
     public ITargetResolver? Targets { get; init; }
 
+    /// <summary>--vault, --store, --events of the command line being run (set by CliApp after parsing).</summary>
+    public AdapterFlags Flags { get; set; } = AdapterFlags.None;
+
+    /// <summary>The one credential for every Azure client; null means managed identity (AZURE_CLIENT_ID) or DefaultAzureCredential.</summary>
+    public Azure.Core.TokenCredential? AzureCredential { get; init; }
+
+    /// <summary>Applied to the Key Vault clients' options (tests: the test server's transport); null in production.</summary>
+    public Action<Azure.Core.ClientOptions>? ConfigureKeyVaultClient { get; init; }
+
 
     /// <summary>Who asked, for approvals and the audit trail.</summary>
     public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";

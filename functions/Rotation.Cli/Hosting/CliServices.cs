@@ -11,23 +11,21 @@ namespace Rotation.Cli;
 
 /// <summary>
 /// The one place the CLI is composed: the engine on the embedded default, a SQLite file and a local key
-/// directory under the home. Nothing touches the disk until a command uses it.
+/// directory under the home, or on the adapters --vault / --store choose (AdapterSettings). Nothing touches the disk
+/// or the network until a command uses it.
 /// </summary>
 public sealed class CliServices
 {
     public const string DatabaseFileName = "rotation.db";
     public const string KeyDirectoryName = "keys";
 
-    private CliServices(CliContext context, string home, bool readOnly = false)
+    private CliServices(CliContext context, string home, AdapterSettings adapters, bool readOnly = false)
     {
         Home = home;
+        Adapters = adapters;
         DatabasePath = Path.Combine(home, DatabaseFileName);
-        Store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = DatabasePath, ReadOnly = readOnly }, context.Time);
-        Custody = new LocalKeyCustody(new LocalKeyVaultOptions
-        {
-            KeyDirectory = Path.Combine(home, KeyDirectoryName),
-            Passphrase = context.Environment(CliContext.PassphraseVariable),
-        }, context.Time);
+        Store = AdapterFactory.Store(context, adapters, DatabasePath, readOnly);
+        Custody = AdapterFactory.Custody(context, adapters, Path.Combine(home, KeyDirectoryName));
         Authorities = new CaService(Store, Custody, context.Time);
         Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Custody, context.Time);
         Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home));
@@ -36,6 +34,9 @@ public sealed class CliServices
     }
 
     public string Home { get; }
+
+    /// <summary>The custody, store and event sink chosen by flag, environment, HOME/rotation.json or default.</summary>
+    public AdapterSettings Adapters { get; }
     public string DatabasePath { get; }
     public IStateStore Store { get; }
     public IKeyCustody Custody { get; }
@@ -46,8 +47,11 @@ public sealed class CliServices
     public ClusterRegistry Clusters { get; }
 
     /// <summary>For init: the home is created on first write.</summary>
-    public static CliServices OpenOrCreate(CliContext context, string? homeOption) =>
-        new(context, context.ResolveHome(homeOption));
+    public static CliServices OpenOrCreate(CliContext context, string? homeOption)
+    {
+        var home = context.ResolveHome(homeOption);
+        return new(context, home, AdapterSettings.Resolve(context, home));
+    }
 
     /// <summary>
     /// For every command that writes: a missing home is an error, not an empty database quietly created; a home that
@@ -55,20 +59,30 @@ public sealed class CliServices
     /// </summary>
     public static async Task<CliServices> OpenExistingAsync(CliContext context, string? homeOption, CancellationToken cancellationToken = default)
     {
-        var services = new CliServices(context, ExistingHome(context, homeOption));
-        await ((SqliteStateStore)services.Store).EnsureWritableAsync(cancellationToken);
+        var (home, adapters) = ExistingHome(context, homeOption);
+        var services = new CliServices(context, home, adapters);
+        if (services.Store is SqliteStateStore sqlite)
+        {
+            await sqlite.EnsureWritableAsync(cancellationToken);
+        }
+
         return services;
     }
 
     /// <summary>For commands that only read (inventory, status, leaf list, cluster list, export): they run on a read-only home.</summary>
-    public static CliServices OpenReadOnly(CliContext context, string? homeOption) =>
-        new(context, ExistingHome(context, homeOption), readOnly: true);
+    public static CliServices OpenReadOnly(CliContext context, string? homeOption)
+    {
+        var (home, adapters) = ExistingHome(context, homeOption);
+        return new(context, home, adapters, readOnly: true);
+    }
 
-    private static string ExistingHome(CliContext context, string? homeOption)
+    private static (string Home, AdapterSettings Adapters) ExistingHome(CliContext context, string? homeOption)
     {
         var home = context.ResolveHome(homeOption);
-        return File.Exists(Path.Combine(home, DatabaseFileName))
-            ? home
+        var adapters = AdapterSettings.Resolve(context, home);
+        // With Table Storage the state lives in the table, not in the home: there is no rotation.db to look for.
+        return StoreAddress.Parse(adapters.Store) is not null || File.Exists(Path.Combine(home, DatabaseFileName))
+            ? (home, adapters)
             : throw new DomainException($"no Rotation home at {home} (no {DatabaseFileName}): run 'rotation init --domain <name>' first, or point --home or {CliContext.HomeVariable} at an existing home");
     }
 }

@@ -30,6 +30,11 @@ public sealed class CliRunner
     /// <summary>The targets rotations fan out to; null means the registered clusters, as in production.</summary>
     public Rotation.Core.Ports.ITargetResolver? Targets { get; set; }
 
+    /// <summary>The credential and Key Vault transport commands use with --vault keyvault:… (the Key Vault test server).</summary>
+    public Azure.Core.TokenCredential? AzureCredential { get; set; }
+
+    public Action<Azure.Core.ClientOptions>? ConfigureKeyVaultClient { get; set; }
+
     /// <summary>Columns of a simulated terminal; null means output is redirected (a pipe), as under test by default.</summary>
     public int? TerminalWidth { get; set; }
 
@@ -44,6 +49,8 @@ public sealed class CliRunner
         var context = new CliContext(output, error, name => Environment.GetValueOrDefault(name), Clock ?? Time)
         {
             Targets = Targets,
+            AzureCredential = AzureCredential,
+            ConfigureKeyVaultClient = ConfigureKeyVaultClient,
             OutputIsTerminal = TerminalWidth is not null,
             TerminalWidth = TerminalWidth,
         };

@@ -60,6 +60,7 @@ public sealed partial class RotationStepRunner(
         }
 
         var (next, changes) = RotationTransitions.Apply(record, phase, outcome, material, now);
+        await Authorities.RetiredCaKeys.RetireAsync(custody, inventory.Authorities, changes.Authorities, cancellationToken);
         try
         {
             await store.CommitAsync(changes, cancellationToken);
