@@ -19,6 +19,8 @@ public sealed class LocalKeyVault
     private readonly Lock _passphraseGate = new();
     private Task<VaultPassphrase>? _passphrase;
     private bool _passphraseProven;
+    private PassphraseKeyEncryption? _encryption;
+    private readonly RememberedKeys _remembered = new();
 
     public LocalKeyVault(LocalKeyVaultOptions options)
     {
@@ -59,11 +61,41 @@ public sealed class LocalKeyVault
         PrivateFiles.EnsureDirectory(KeyDirectory);
         var passphrase = await GetPassphraseAsync(create: true, name, cancellationToken);
         await EnsureOpensExistingKeysAsync(name, passphrase, cancellationToken);
-        var pem = Encoding.ASCII.GetBytes(key.ToEncryptedPkcs8Pem(passphrase.Value));
-        if (!await PrivateFiles.TryCreateAsync(path, pem, cancellationToken))
+        var encryption = EncryptionFor(passphrase);
+        var text = encryption.Encrypt(key);
+        if (!await PrivateFiles.TryCreateAsync(path, Encoding.ASCII.GetBytes(text), cancellationToken))
         {
             // Another writer got there first: fine only if it stored this very key.
             await EnsureHoldsAsync(name, path, key, passphrase, cancellationToken);
+            return;
+        }
+
+        _remembered.Remember(name, text, encryption, key);
+    }
+
+    /// <summary>How many PBKDF2 derivations this instance has run (tests read it).</summary>
+    internal int Derivations
+    {
+        get
+        {
+            lock (_passphraseGate)
+            {
+                return _encryption?.Derivations ?? 0;
+            }
+        }
+    }
+
+    // One per passphrase: PBKDF2 runs once per salt, not once per key (see PassphraseKeyEncryption).
+    private PassphraseKeyEncryption EncryptionFor(VaultPassphrase passphrase)
+    {
+        lock (_passphraseGate)
+        {
+            if (_encryption is null || !_encryption.IsFor(passphrase.Value))
+            {
+                _encryption = new PassphraseKeyEncryption(passphrase.Value);
+            }
+
+            return _encryption;
         }
     }
 
@@ -171,9 +203,17 @@ public sealed class LocalKeyVault
     private async Task<PrivateKey> DecryptAsync(string name, string path, VaultPassphrase passphrase, CancellationToken cancellationToken)
     {
         var pem = await File.ReadAllTextAsync(path, cancellationToken);
+        var encryption = EncryptionFor(passphrase);
+        if (_remembered.Find(name, pem, encryption) is { } known)
+        {
+            return known;
+        }
+
         try
         {
-            return PrivateKey.FromPem(pem, passphrase.Value);
+            var key = encryption.Decrypt(pem);
+            _remembered.Remember(name, pem, encryption, key);
+            return key;
         }
         catch (PkiException ex)
         {

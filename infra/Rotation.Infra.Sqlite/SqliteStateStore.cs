@@ -39,14 +39,24 @@ public sealed class SqliteStateStore : IStateStore
             DataSource = DatabasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             ForeignKeys = true,
-            // Each operation opens its own connection; not pooling means no file handle outlives it.
-            Pooling = false,
+            // Normally each operation opens its own connection, so no file handle outlives it (SqliteStoreOptions.Pooling).
+            Pooling = options.Pooling && !options.ReadOnly,
             // Microsoft.Data.Sqlite retries a busy statement for this long on top of SQLite's own busy_timeout wait.
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         }.ToString();
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>
+    /// Closes the connections this store's pool keeps open (with <see cref="SqliteStoreOptions.Pooling"/>): the last one
+    /// checkpoints the WAL into the database file. Later operations open new connections. A no-op without pooling.
+    /// </summary>
+    public void ReleaseConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
 
     public async Task<TrustDomain?> FindDomainAsync(string domain, CancellationToken cancellationToken = default) =>
         (await QueryAsync(

@@ -7,7 +7,7 @@ namespace Rotation.Drill.Tests;
 
 /// <summary>
 /// `--clusters 20 --workloads 10`: 200 real TLS endpoints on this machine, rotated in the safe order under sampled
-/// traffic. scripts/bench-drill.sh runs this and prints the timings.
+/// traffic. scripts/bench-drill.sh measures the same size through `rotation drill` (overhead against mandatory waits).
 /// </summary>
 public sealed class ScaleDrillTests(ITestOutputHelper output)
 {

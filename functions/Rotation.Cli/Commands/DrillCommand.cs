@@ -113,7 +113,8 @@ internal static class DrillCommand
         var home = Directory.CreateTempSubdirectory("rotation-drill-");
         try
         {
-            var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = Path.Combine(home.FullName, CliServices.DatabaseFileName) }, time);
+            // The drill owns its throwaway store for the whole run: pooled connections, closed by ClearAllPools below.
+            var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = Path.Combine(home.FullName, CliServices.DatabaseFileName), Pooling = true }, time);
             // The drill's CA keys are throwaway, but the vault still encrypts them: the passphrase lives only in memory.
             var custody = new LocalKeyCustody(new LocalKeyVaultOptions
             {

@@ -81,7 +81,7 @@ public sealed partial class PrivateKey
         }
 
         using var bcl = ToBcl();
-        var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, Pkcs8Iterations);
+        var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, EncryptedPkcs8Iterations);
         var encrypted = bcl.ExportEncryptedPkcs8PrivateKey(passphrase.AsSpan(), parameters);
         return PemText.Write(PemLabels.EncryptedPkcs8, encrypted);
     }
@@ -91,8 +91,11 @@ public sealed partial class PrivateKey
 
     public override string ToString() => $"PrivateKey({Algorithm.ToName()}, redacted)";
 
-    // Far above openssl's default (2048) so a stolen file resists guessing; each export and import pays it once.
-    private const int Pkcs8Iterations = 210_000;
+    /// <summary>
+    /// PBKDF2 iterations of every encrypted PKCS#8 Rotation writes: far above openssl's default (2048) so a stolen file
+    /// resists guessing; each derivation pays it once (<see cref="PassphraseKeyEncryption"/> derives once per salt).
+    /// </summary>
+    public const int EncryptedPkcs8Iterations = 210_000;
 
     private AsymmetricAlgorithm ToBcl()
     {

@@ -10,7 +10,7 @@ internal static class PrivateKeyPem
     private static readonly string Expected =
         $"expected a '{PemLabels.Begin(PemLabels.Pkcs8)}', '{PemLabels.EncryptedPkcs8}', '{PemLabels.Sec1}' or '{PemLabels.Pkcs1}' block";
 
-    public static PrivateKey Read(string pem, string? passphrase)
+    public static PrivateKey Read(string pem, string? passphrase, Pbes2.KeyDeriver? deriver = null)
     {
         if (string.IsNullOrWhiteSpace(pem))
         {
@@ -41,7 +41,7 @@ internal static class PrivateKeyPem
                 return label switch
                 {
                     PemLabels.Pkcs8 => PrivateKey.FromPkcs8Der(der),
-                    PemLabels.EncryptedPkcs8 => Decrypt(der, passphrase),
+                    PemLabels.EncryptedPkcs8 => Decrypt(der, passphrase, deriver),
                     PemLabels.Sec1 => FromSec1(der),
                     PemLabels.Pkcs1 => FromPkcs1(der),
                     _ => throw new PkiException($"unsupported PEM private key type '{label}': {Expected}"),
@@ -56,7 +56,7 @@ internal static class PrivateKeyPem
         throw new PkiException($"no PEM private key found: {Expected}");
     }
 
-    private static PrivateKey Decrypt(byte[] der, string? passphrase)
+    private static PrivateKey Decrypt(byte[] der, string? passphrase, Pbes2.KeyDeriver? deriver)
     {
         if (string.IsNullOrEmpty(passphrase))
         {
@@ -76,7 +76,7 @@ internal static class PrivateKeyPem
         byte[] pkcs8;
         try
         {
-            pkcs8 = Pbes2.TryDecrypt(encrypted, passphrase)
+            pkcs8 = Pbes2.TryDecrypt(encrypted, passphrase, deriver)
                 ?? PrivateKeyInfoFactory.CreatePrivateKeyInfo(passphrase.ToCharArray(), encrypted).GetEncoded();
         }
         catch (Exception ex) when (IsDecryptionFailure(ex))

@@ -23,6 +23,9 @@ public sealed record DrillReport
     public required long WallMs { get; init; }
     public required long MandatoryWaitMs { get; init; }
     public required long OverheadMs { get; init; }
+
+    /// <summary>Engine overhead as a share of the mandatory waits (issue 10's goal: at most 0.10); 0 without waits.</summary>
+    public double OverheadRatio => MandatoryWaitMs > 0 ? Math.Round((double)OverheadMs / MandatoryWaitMs, 3) : 0;
     public required int Clusters { get; init; }
     public required int Workloads { get; init; }
     public required string Sampling { get; init; }

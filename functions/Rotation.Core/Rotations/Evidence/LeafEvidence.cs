@@ -18,8 +18,10 @@ public static class LeafEvidence
         Certificate expectedIssuer,
         DateTimeOffset? issuerSwitchedAt,
         DateTimeOffset now,
-        RotationPolicy policy)
+        RotationPolicy policy,
+        LeafVerdictCache? verdicts = null)
     {
+        verdicts ??= LeafVerdictCache.Shared;
         var perTarget = new SortedDictionary<string, string>(StringComparer.Ordinal);
         string? firstReason = null;
         DateTimeOffset? recheck = null;
@@ -56,7 +58,7 @@ public static class LeafEvidence
             }
             else
             {
-                detail = CheckObserved(report, expectedIssuer);
+                detail = CheckObserved(report, expectedIssuer, verdicts);
                 evidenceHolds |= !detail.StartsWith(GateVerdict.OkPrefix, StringComparison.Ordinal);
             }
 
@@ -75,9 +77,9 @@ public static class LeafEvidence
             evidenceHolds ? null : recheck);
     }
 
-    private static string CheckObserved(LeafReport report, Certificate expectedIssuer)
+    private static string CheckObserved(LeafReport report, Certificate expectedIssuer, LeafVerdictCache verdicts)
     {
-        var stale = report.Leaves.Where(l => !l.Leaf.IsSignedBy(expectedIssuer)).ToList();
+        var stale = report.Leaves.Where(l => !verdicts.IsSignedBy(l.Leaf, expectedIssuer)).ToList();
         if (stale.Count == 0)
         {
             // cert-manager signs the duration asked for, past its CA's notAfter (cert-manager 2d0d7f7f

@@ -2,6 +2,7 @@ using Rotation.Core.Domain;
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
 
 namespace Rotation.Core.Rotations.Steps;
 
@@ -57,7 +58,7 @@ public static class SafetyChecks
             .SelectMany(r => r.Value!.Leaves.Select(l => (r.Target, Leaf: l)))
             .Where(x => issuer is null
                 ? ChainVerifier.Verify(x.Leaf.Leaf, x.Leaf.Intermediates.Concat(knownIntermediates), anchor, context.Now).IsValid
-                : x.Leaf.Leaf.IsSignedBy(issuer.Certificate) && x.Leaf.Leaf.NotAfter > context.Now)
+                : x.Leaf.Leaf.NotAfter > context.Now && LeafVerdictCache.Shared.IsSignedBy(x.Leaf.Leaf, issuer.Certificate))
             .Select(x => $"{x.Target} {x.Leaf.Location}")
             .ToList();
         if (offending.Count > 0)
