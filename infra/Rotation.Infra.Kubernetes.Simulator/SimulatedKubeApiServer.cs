@@ -18,7 +18,7 @@ namespace Rotation.Infra.Kubernetes.Simulator;
 /// A Kubernetes API server on loopback (plain HTTP) that the real KubernetesClient talks to. State lives in
 /// <see cref="Store"/>, which outlives stop/resume, so a test can make the cluster unreachable and bring it back.
 /// </summary>
-public sealed class SimulatedKubeApiServer : IAsyncDisposable
+public sealed partial class SimulatedKubeApiServer : IAsyncDisposable
 {
     private readonly SimulatedKubeApiServerOptions _options;
     private readonly KubeApiHandler _handler;
@@ -33,7 +33,11 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         _options = options ?? new SimulatedKubeApiServerOptions();
         Store = new KubeObjectStore(_options.TimeProvider);
         _handler = new KubeApiHandler(Store, new ListPager(_options.ListSnapshotCapacity), Access);
+        Watches = new WatchHistory(Store, _options.WatchHistoryCapacity);
     }
+
+    /// <summary>The window watches start and resume from; <c>DropAll</c> and <c>Compact</c> are the watch faults.</summary>
+    public WatchHistory Watches { get; }
 
     public KubeObjectStore Store { get; }
 
@@ -222,6 +226,11 @@ public sealed class SimulatedKubeApiServer : IAsyncDisposable
         else if (!IsAuthorized(context.Request))
         {
             response = ApiResponse.Of(401, ApiStatus.Failure(401, "Unauthorized", "Unauthorized"));
+        }
+        else if (request.Verb == "watch")
+        {
+            await ServeWatchAsync(context, request, at);
+            return;
         }
         else if (request.Resource == "pods" && request.Subresource == "portforward")
         {

@@ -16,4 +16,10 @@ public sealed class SimulatedKubeApiServerOptions
     /// Null serves everything.
     /// </summary>
     public int? MaxRequestsInFlight { get; set; }
+
+    /// <summary>How many recent changes watches can resume from; older resource versions get 410 Expired.</summary>
+    public int WatchHistoryCapacity { get; set; } = 1000;
+
+    /// <summary>How often a watch with allowWatchBookmarks=true gets a BOOKMARK carrying the current resource version.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

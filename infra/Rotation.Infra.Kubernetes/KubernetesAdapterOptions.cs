@@ -34,6 +34,15 @@ public sealed class KubernetesAdapterOptions
     /// 1.5 plus margin (longer with configMapAndSecretChangeDetectionStrategy=Cache: add its TTL).
     /// </summary>
     public TimeSpan MountedConfigMapSyncWait { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The longest one watch of the gates' objects lasts (timeoutSeconds) before it is re-established and re-listed,
+    /// which also re-checks any gate holding on the cluster: the bound on how late a lost watch event is noticed.
+    /// </summary>
+    public TimeSpan WatchFallback { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>False turns the watches off: gates then re-check on the engine's backoff alone.</summary>
+    public bool WatchForChanges { get; init; } = true;
 }
 
 /// <summary>Retries of 429, 5xx, timeouts and dropped connections with capped exponential backoff.</summary>

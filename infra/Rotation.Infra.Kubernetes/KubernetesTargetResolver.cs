@@ -13,13 +13,14 @@ namespace Rotation.Infra.Kubernetes;
 /// bounded concurrency and kept per cluster registration version. A cluster that cannot be connected to still yields
 /// its targets, as ones that report themselves unavailable, so the rotation holds on it by name.
 /// </summary>
-public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
+public sealed class KubernetesTargetResolver : ITargetResolver, ITargetChangeSignals, IDisposable
 {
     private readonly IStateStore _store;
     private readonly ClusterConnectionFactory _factory;
     private readonly IKeyCustody? _custody;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Name, long Version), ClusterConnection> _connections = new();
+    private readonly ConcurrentDictionary<(string Name, long Version), string> _domains = new();
 
     /// <param name="custody">Signs the throwaway leaves of endpoint probes; without it a target listing endpoints reports itself unavailable.</param>
     public KubernetesTargetResolver(IStateStore store, ClusterConnectionFactory factory, IKeyCustody? custody = null, TimeProvider? time = null)
@@ -82,11 +83,21 @@ public sealed class KubernetesTargetResolver : ITargetResolver, IDisposable
         if (_connections.TryGetValue(key, out var cached))
             return cached;
         var connection = await _factory.ConnectAsync(cluster, cancellationToken);
+        _domains[key] = cluster.Domain;
         if (_connections.TryAdd(key, connection))
             return connection;
         connection.Dispose();
         return _connections[key];
     }
+
+    /// <summary>
+    /// The change signals of the domain's clusters connected so far (the first step connects them): each cluster's
+    /// watches on the objects its gates read. Watches start on the first mark; a cluster not connected yet, or with
+    /// watches turned off, adds nothing and its gates re-check on the backoff.
+    /// </summary>
+    public ChangeMark Mark(string domain) => new(_factory.Options.WatchForChanges
+        ? _connections.Where(c => _domains.TryGetValue(c.Key, out var d) && d == domain).Select(c => c.Value.Changes())
+        : []);
 
     public void Dispose()
     {

@@ -34,13 +34,13 @@ internal static class RotateCommand
             var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             var trustDomain = await DomainSelection.ResolveAsync(services.Store, parseResult.GetValue(domain), cancellationToken);
             var retry = gateRetry.ValueOf(parseResult);
-            var policy = new RotationPolicy
-            {
-                MaxLeafTtl = maxLeafTtl.ValueOf(parseResult),
-                LeafGrace = leafGrace.ValueOf(parseResult),
-                GateRetryInitial = retry,
-                GateRetryMax = retry > TimeSpan.FromMinutes(10) ? retry : TimeSpan.FromMinutes(10),
-            };
+            var policy = GateRecheck.WithRetry(
+                new RotationPolicy
+                {
+                    MaxLeafTtl = maxLeafTtl.ValueOf(parseResult),
+                    LeafGrace = leafGrace.ValueOf(parseResult),
+                },
+                retry);
             if (parseResult.GetValue(approveEach))
             {
                 policy = policy.ApprovingEachPhase(kind);

@@ -1,5 +1,6 @@
 using Rotation.Cli.Output;
 using Rotation.Core.Domain;
+using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
 using Spectre.Console;
@@ -17,6 +18,7 @@ internal static class RotationRun
         var inner = new InProcessWorkflowContext(services.StepRunner, context.Time, cancellationToken: cancellationToken)
         {
             OnRecord = progress.Observe,
+            Changes = services.Targets as ITargetChangeSignals,
         };
 
         RotationRecord record;

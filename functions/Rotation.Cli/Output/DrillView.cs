@@ -31,6 +31,13 @@ internal static class DrillView
         console.Write(table);
         console.WriteLine($"wall {report.WallMs} ms = mandatory waits {report.MandatoryWaitMs} ms + engine overhead {report.OverheadMs} ms; {report.Rounds} traffic rounds");
         console.WriteLine($"traffic: {report.Sampling}");
+        if (report.GateRelease.Gates.Count > 0)
+        {
+            var gates = report.GateRelease;
+            console.WriteLine($"gates released {gates.P50Ms} ms (p50), {gates.MaxMs} ms (max) after their evidence was in place (goal {gates.GoalMs} ms): "
+                + string.Join(", ", gates.Gates.Select(g => $"{g.Phase} {g.ReleaseLagMs} ms")));
+        }
+
         if (report.LeafTtlMs > 0)
         {
             console.WriteLine($"workload leaves live {report.LeafTtlMs / 1000.0:0.#} s");

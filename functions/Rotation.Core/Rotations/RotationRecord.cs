@@ -60,8 +60,17 @@ public enum TargetState
 /// <summary>One target's progress in the current phase; Detail says what it saw or why it holds.</summary>
 public sealed record TargetProgress(RotationPhase Phase, TargetState State, string Detail, DateTimeOffset UpdatedAt);
 
-/// <summary>A gate that held: why, how often it was checked, and when to look again.</summary>
-public sealed record GateState(RotationPhase Phase, string Reason, int Attempts, DateTimeOffset NextCheckAt);
+/// <summary>
+/// A gate that held: why, how often it was checked, and when to look again (<see cref="Engine.GateRecheck"/> decides).
+/// <see cref="TimeRuleAt"/> is set when only the clock holds it (the leaf time rule, a recorded leaf's expiry): then
+/// <see cref="NextCheckAt"/> is that instant and a change on a target cannot release it sooner. Otherwise
+/// <see cref="NextCheckAt"/> is the fallback deadline and a change signalled by a target re-checks it earlier.
+/// </summary>
+public sealed record GateState(RotationPhase Phase, string Reason, int Attempts, DateTimeOffset NextCheckAt, DateTimeOffset? TimeRuleAt = null)
+{
+    /// <summary>A change on a target can release this gate, so the driver wakes for one.</summary>
+    public bool WakesOnChange => TimeRuleAt is null;
+}
 
 public sealed record Approval(RotationPhase Phase, string ApprovedBy, DateTimeOffset ApprovedAt, int Generation = 0);
 

@@ -41,6 +41,9 @@ public sealed record DrillReport
     /// <summary>The workloads' leaf lifetime (given, or scaled to the estate: see LeafTtlScaling); 0 when not recorded.</summary>
     public long LeafTtlMs { get; init; }
 
+    /// <summary>Per gate, the time from "every piece of evidence is in place" to "gate released" (see GateReleaseTracker); empty for negative controls.</summary>
+    public GateReleaseReport GateRelease { get; init; } = GateReleaseReport.None;
+
     /// <summary>How late the workloads renewed their leaves; renewals after expiry make the run invalid.</summary>
     public RenewalLatenessReport Renewals { get; init; } = new(0, 0, 0, null);
 

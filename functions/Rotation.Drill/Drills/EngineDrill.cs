@@ -93,7 +93,16 @@ public static class EngineDrill
         var service = new RotationService(store, targets, time);
         var runner = new RotationStepRunner(store, custody, targets, time);
         var phases = new DrillPhaseTracker();
-        var context = new InProcessWorkflowContext(runner, time, ApproveAsync, cancellationToken) { OnRecord = phases.Observe };
+        var gates = new GateReleaseTracker(estate.MandatoryWaits, time);
+        var context = new InProcessWorkflowContext(runner, time, ApproveAsync, cancellationToken)
+        {
+            Changes = targets as ITargetChangeSignals,
+            OnRecord = record =>
+            {
+                gates.Observe(record);
+                phases.Observe(record);
+            },
+        };
 
         async Task<bool> ApproveAsync(string id, RotationPhase phase, CancellationToken ct)
         {
@@ -114,7 +123,8 @@ public static class EngineDrill
             },
             phases,
             cancellationToken);
-        return new DrillResult(report, finished);
+        var goal = targets is SimulatedEstate ? GateReleaseTracker.InProcessGoalMs : GateReleaseTracker.KubernetesGoalMs;
+        return new DrillResult(report with { GateRelease = gates.Report(goal) }, finished);
     }
 
     /// <summary>A negative control over a fresh estate: proof that the drill sees an outage when the order is wrong.</summary>

@@ -6,13 +6,15 @@ namespace Rotation.Drill.Estate;
 
 /// <summary>
 /// Carries a control-plane bundle to each workload after its own delay (propagation plus random jitter), and
-/// records the push as a mandatory wait until the last workload has it.
+/// records the push as a mandatory wait until the last workload has it. <c>loaded</c> is told after each delivery
+/// (the cluster's change signal).
 /// </summary>
 internal sealed class BundlePropagation(
     IReadOnlyList<SimulatedWorkload> workloads,
     SimulatedClusterOptions options,
     TimeProvider timeProvider,
     MandatoryWaitTracker waits,
+    Action loaded,
     CancellationToken stopping)
 {
     public void Push(TrustBundle bundle, long generation)
@@ -44,5 +46,6 @@ internal sealed class BundlePropagation(
         // A newer push that arrived first wins; this one still counts as delivered.
         workload.UseTrustBundle(bundle, generation);
         delivered();
+        loaded();
     }
 }

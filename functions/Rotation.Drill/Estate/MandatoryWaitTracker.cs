@@ -61,6 +61,25 @@ public sealed class MandatoryWaitTracker
         return total;
     }
 
+    /// <summary>
+    /// The latest moment in [<paramref name="from"/>, <paramref name="to"/>] at which a wait closed, i.e. when the
+    /// estate last finished catching up with a change; null when none closed in that span. Waits still open are left out.
+    /// </summary>
+    public DateTimeOffset? LastSettledBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_lock)
+        {
+            DateTimeOffset? latest = null;
+            foreach (var interval in _intervals)
+            {
+                if (interval.End is { } end && end >= from && end <= to && (latest is null || end > latest))
+                    latest = end;
+            }
+
+            return latest;
+        }
+    }
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

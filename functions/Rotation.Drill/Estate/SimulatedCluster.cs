@@ -54,8 +54,11 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
             .Select(workload => new SimulatedWorkload(trustDomain, name, workload, authorization, options.ConnectionTimeout))
             .ToList();
         _minter = new LeafMinter(options, timeProvider);
-        _propagation = new BundlePropagation(Workloads, options, timeProvider, waits, _stopping.Token);
+        _propagation = new BundlePropagation(Workloads, options, timeProvider, waits, Changes.Raise, _stopping.Token);
     }
+
+    /// <summary>Raised whenever a workload loads a bundle or a leaf: what this cluster's trust and leaf reports read.</summary>
+    public ChangeSignal Changes { get; } = new();
 
     public string Name { get; }
     public IReadOnlyList<SimulatedWorkload> Workloads { get; }
@@ -250,6 +253,7 @@ public sealed class SimulatedCluster : IRotationTarget, IClusterMaterialSource, 
         workload.UseCredential(_minter.Mint(workload, issuer));
         _leafIssuerByWorkload[workload.Location] = issuer.Issuer.Certificate.Sha256;
         CloseIssuerSwitchWaitIfSettled();
+        Changes.Raise();
     }
 
     private void CloseIssuerSwitchWaitIfSettled()

@@ -8,7 +8,7 @@ namespace Rotation.Drill.Estate;
 /// The drill's estate: K simulated clusters × W workloads of one trust domain, all started from the domain's
 /// active CAs (initial issuer and bundle). It is the target resolver a drill rotation fans out to.
 /// </summary>
-public sealed class SimulatedEstate : ITargetResolver, IWorkloadEstate, IAsyncDisposable
+public sealed class SimulatedEstate : ITargetResolver, ITargetChangeSignals, IWorkloadEstate, IAsyncDisposable
 {
     private SimulatedEstate(string domain, IReadOnlyList<SimulatedCluster> clusters, SimulatedEstateOptions options, MandatoryWaitTracker waits, RenewalLateness renewals)
     {
@@ -57,6 +57,9 @@ public sealed class SimulatedEstate : ITargetResolver, IWorkloadEstate, IAsyncDi
             throw new DomainException($"the simulated estate serves trust domain '{Domain}', not '{domain}': run the drill for '{Domain}'");
         return Task.FromResult<IReadOnlyList<IRotationTarget>>(Clusters.Cast<IRotationTarget>().ToList());
     }
+
+    /// <summary>Every cluster's change signal: a workload loaded a bundle or a leaf.</summary>
+    public ChangeMark Mark(string domain) => new(Clusters.Select(c => c.Changes));
 
     /// <summary>Stops every cluster's clocks at once (see <c>Halt</c> on a cluster).</summary>
     public void Halt()

@@ -206,14 +206,15 @@ public sealed class KubeObjectStore
                     foreach (var childKey in map.Keys.Where(k => k.StartsWith(name + "/", StringComparison.Ordinal)).ToList())
                     {
                         var childName = childKey[(name.Length + 1)..];
+                        var child = (JsonObject)map[childKey].DeepClone();
                         map.Remove(childKey);
-                        changes.Add(new ObjectChangedEventArgs(namespacedKind, name, childName, ObjectChangeType.Deleted, NextResourceVersion()));
+                        changes.Add(new ObjectChangedEventArgs(namespacedKind, name, childName, ObjectChangeType.Deleted, NextResourceVersion()) { Object = child });
                     }
                 }
             }
 
             _objects[kind].Remove(key);
-            changes.Add(new ObjectChangedEventArgs(kind, @namespace, name, ObjectChangeType.Deleted, NextResourceVersion()));
+            changes.Add(new ObjectChangedEventArgs(kind, @namespace, name, ObjectChangeType.Deleted, NextResourceVersion()) { Object = (JsonObject)deleted.DeepClone() });
         }
 
         foreach (var change in changes)
@@ -285,7 +286,7 @@ public sealed class KubeObjectStore
         var version = NextResourceVersion();
         metadata["resourceVersion"] = version;
         _objects[kind][key] = obj;
-        return ((JsonObject)obj.DeepClone(), new ObjectChangedEventArgs(kind, ns, name, ObjectChangeType.Added, version));
+        return ((JsonObject)obj.DeepClone(), new ObjectChangedEventArgs(kind, ns, name, ObjectChangeType.Added, version) { Object = (JsonObject)obj.DeepClone() });
     }
 
     private (JsonObject Result, ObjectChangedEventArgs? Change) ReplaceLocked(ResourceKind kind, string key, string name, JsonObject current, JsonObject incoming, WriteScope scope, bool dryRun)
@@ -363,7 +364,7 @@ public sealed class KubeObjectStore
         var version = NextResourceVersion();
         KubeObjects.Metadata(next)["resourceVersion"] = version;
         _objects[kind][key] = next;
-        return ((JsonObject)next.DeepClone(), new ObjectChangedEventArgs(kind, KubeObjects.Namespace(next), name, ObjectChangeType.Modified, version));
+        return ((JsonObject)next.DeepClone(), new ObjectChangedEventArgs(kind, KubeObjects.Namespace(next), name, ObjectChangeType.Modified, version) { Object = (JsonObject)next.DeepClone() });
     }
 
     private static bool SpecChanged(JsonObject before, JsonObject after)

@@ -15,4 +15,7 @@ public sealed class ObjectChangedEventArgs(ResourceKind kind, string? @namespace
     public string Name { get; } = name;
     public ObjectChangeType Type { get; } = type;
     public string ResourceVersion { get; } = resourceVersion;
+
+    /// <summary>The object as committed (for a delete: as it was last), taken under the store's lock; watch events carry it.</summary>
+    public System.Text.Json.Nodes.JsonObject? Object { get; init; }
 }

@@ -1,4 +1,6 @@
 using k8s;
+using Rotation.Core.Ports;
+using Rotation.Infra.Kubernetes.Watching;
 
 namespace Rotation.Infra.Kubernetes.Clusters;
 
@@ -18,5 +20,35 @@ public sealed class ClusterConnection : IDisposable
     public KubernetesAdapterOptions Options { get; }
     public TimeProvider TimeProvider { get; }
 
-    public void Dispose() => Client.Dispose();
+    private readonly Lock _watchLock = new();
+    private ClusterChangeWatch? _watch;
+
+    /// <summary>The cluster's change signal; the first call starts the watches (<see cref="ClusterChangeWatch"/>).</summary>
+    public ChangeSignal Changes()
+    {
+        lock (_watchLock)
+        {
+            if (_watch is null)
+            {
+                _watch = new ClusterChangeWatch(Client, Options.WatchFallback, TimeProvider);
+                _watch.Start();
+            }
+
+            return _watch.Signal;
+        }
+    }
+
+    public void Dispose()
+    {
+        ClusterChangeWatch? watch;
+        lock (_watchLock)
+        {
+            watch = _watch;
+            _watch = null;
+        }
+
+        // Stop the watch loops before the client they use goes away.
+        watch?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Client.Dispose();
+    }
 }

@@ -78,7 +78,7 @@ public sealed class RotationDeciderTests
     {
         var record = Record(phaseIndex: 2) with { Gate = new GateState(RotationPhase.VerifyTrust, "cluster-0 lacks B", 1, Now.AddSeconds(30)) };
 
-        Assert.Equal(new RotationDecision.WaitUntil(Now.AddSeconds(30), "cluster-0 lacks B"), RotationDecider.Decide(record, Now));
+        Assert.Equal(new RotationDecision.WaitUntil(Now.AddSeconds(30), "cluster-0 lacks B", WakeOnChange: true), RotationDecider.Decide(record, Now));
         Assert.Equal(new RotationDecision.RunStep(RotationPhase.VerifyTrust), RotationDecider.Decide(record, Now.AddSeconds(30)));
     }
 

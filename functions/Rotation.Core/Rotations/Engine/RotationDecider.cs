@@ -6,7 +6,8 @@ namespace Rotation.Core.Rotations.Engine;
 /// </summary>
 public static class RotationDecider
 {
-    public static RotationDecision Decide(RotationRecord record, DateTimeOffset now)
+    /// <param name="changed">A target signalled a change since the gate last held (the driver waited for one and it came).</param>
+    public static RotationDecision Decide(RotationRecord record, DateTimeOffset now, bool changed = false)
     {
         if (record.IsFinished || record.CurrentPhase is not { } phase)
         {
@@ -19,9 +20,9 @@ public static class RotationDecider
             return new RotationDecision.AwaitApproval(phase);
         }
 
-        if (record.Gate is { } gate && gate.Phase == phase && gate.NextCheckAt > now)
+        if (record.Gate is { } gate && gate.Phase == phase && GateRecheck.Wait(gate, now, changed) is { } wait)
         {
-            return new RotationDecision.WaitUntil(gate.NextCheckAt, gate.Reason);
+            return wait;
         }
 
         return new RotationDecision.RunStep(phase);

@@ -8,8 +8,11 @@ public abstract record RotationDecision
     /// <summary>Run the current phase's step (an idempotent activity).</summary>
     public sealed record RunStep(RotationPhase Phase) : RotationDecision;
 
-    /// <summary>A gate is holding or a time rule is pending: look again at <paramref name="Until"/>.</summary>
-    public sealed record WaitUntil(DateTimeOffset Until, string Reason) : RotationDecision;
+    /// <summary>
+    /// A gate is holding or a time rule is pending: look again at <paramref name="Until"/>, or as soon as a target
+    /// signals a change when <paramref name="WakeOnChange"/> (see <see cref="GateRecheck"/>).
+    /// </summary>
+    public sealed record WaitUntil(DateTimeOffset Until, string Reason, bool WakeOnChange = false) : RotationDecision;
 
     /// <summary>The phase may not start until someone approves it.</summary>
     public sealed record AwaitApproval(RotationPhase Phase) : RotationDecision;

@@ -12,9 +12,12 @@ public static class RotationDriver
     public static async Task<RotationRecord> RunAsync(IRotationWorkflowContext context, string rotationId)
     {
         var record = await context.LoadAsync(rotationId);
+        var changed = false;
         while (true)
         {
-            switch (RotationDecider.Decide(record, context.CurrentUtcDateTime))
+            var decision = RotationDecider.Decide(record, context.CurrentUtcDateTime, changed);
+            changed = false;
+            switch (decision)
             {
                 case RotationDecision.Finished:
                     return record;
@@ -25,6 +28,11 @@ public static class RotationDriver
                         return record;
                     }
 
+                    record = await context.LoadAsync(rotationId);
+                    break;
+
+                case RotationDecision.WaitUntil { WakeOnChange: true } wait:
+                    changed = await context.DelayUntilChangeAsync(rotationId, wait.Until);
                     record = await context.LoadAsync(rotationId);
                     break;
 

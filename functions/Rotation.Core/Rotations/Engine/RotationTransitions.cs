@@ -83,8 +83,6 @@ public static class RotationTransitions
     {
         var previous = record.Gate is { } gate && gate.Phase == phase ? gate : null;
         var attempts = (previous?.Attempts ?? 0) + 1;
-        var backoffAt = now + record.Policy.GateBackoff(attempts);
-        var nextCheck = holding.RecheckNoEarlierThan is { } timeRule && timeRule > now ? timeRule : backoffAt;
 
         var reasonChanged = previous?.Reason != holding.Reason;
         var merged = new Dictionary<string, TargetProgress>();
@@ -101,7 +99,7 @@ public static class RotationTransitions
         var next = record with
         {
             Targets = merged,
-            Gate = new GateState(phase, holding.Reason, attempts, nextCheck),
+            Gate = GateRecheck.Schedule(record.Policy, phase, holding.Reason, attempts, holding.RecheckNoEarlierThan, now),
             UpdatedAt = now,
             Audit = reasonChanged ? [.. record.Audit, new AuditEntry(now, EventTypes.GateBlocked, phase, holding.Reason)] : record.Audit,
         };
