@@ -3,6 +3,8 @@ using Rotation.Core.Pki;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Infra.Kubernetes.Clusters;
+using Rotation.Infra.Kubernetes.Simulator.Controllers;
+using Rotation.Infra.Kubernetes.Simulator.Store;
 using Rotation.Infra.Kubernetes.Targets;
 
 namespace Rotation.Infra.Kubernetes.Tests;
@@ -43,11 +45,31 @@ public sealed partial class EndToEndRotationTests
 
         var record = await DriveToAsync(runner, service, started.Id, phase);
         Assert.Equal(phase, record.CurrentPhase);
+        // Abort once istiod has loaded what cacerts holds: while a replica is still loading, the revert's issuer check
+        // refuses (it cannot tell what that replica trusts), which is resumable and tested on its own; here the
+        // property is what the abort leaves behind.
+        await IstiodLoadedCacertsAsync();
         await service.AbortAsync(started.Id, "e2e");
         var aborted = await DriveToAsync(runner, service, started.Id, null);
 
         Assert.True(aborted.Status == RotationStatus.Aborted, $"ended {aborted.Status}: {aborted.FailureReason} {aborted.Gate?.Reason}");
         Assert.Equal(before, await CaptureAsync());
+    }
+
+    /// <summary>Moves the clock and yields until every istiod replica signs with the ca-cert.pem cacerts holds.</summary>
+    private async Task IstiodLoadedCacertsAsync()
+    {
+        var cacerts = () => Certificate.FromPem(KubeObjects.SecretText(_cluster.Store.Get(ResourceKinds.Secrets, IstioNames.Namespace, IstioNames.CaSecret), IstioNames.CaCertKey)!);
+        for (var i = 0; i < 200; i++)
+        {
+            var expected = cacerts();
+            if (_cluster.Mesh!.Istio.ReplicaCas.All(ca => expected.Equals(ca?.Ca.Certificate)))
+                return;
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException("istiod never loaded the ca-cert.pem cacerts holds");
     }
 
     /// <summary>A host beside the cluster: its directory holds root A's bundle and issuer A1, as a files target writes them.</summary>

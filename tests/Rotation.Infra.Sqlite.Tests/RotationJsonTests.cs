@@ -26,7 +26,7 @@ public sealed class RotationJsonTests
             ["lab/cert-manager"] = new(RotationPhase.WithdrawNewTrust, TargetState.Blocked, "configmap istio-ca-root-cert missing in ns 'ä'", T0.AddSeconds(2)),
             ["lab/linkerd"] = new(RotationPhase.WithdrawNewTrust, TargetState.Pending, "waiting", T0.AddSeconds(3)),
         },
-        Gate = new GateState(RotationPhase.VerifyLeavesReverted, "2 leaves still chain to the new CA", 4, T0.AddMinutes(8)),
+        Gate = new GateState(RotationPhase.VerifyLeavesReverted, "2 leaves still chain to the new CA", 4, T0.AddMinutes(8), T0.AddMinutes(20)),
         Approvals = [new Approval(RotationPhase.RetireOldRoot, "alice@example.com", T0.AddHours(1), Generation: 1)],
         Audit =
         [

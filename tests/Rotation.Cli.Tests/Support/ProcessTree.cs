@@ -50,6 +50,19 @@ public static class ProcessTree
             throw new InvalidOperationException($"kill -{signal} {pid} failed: {error.Trim()}");
     }
 
+    /// <summary>
+    /// True when <paramref name="pid"/> ignores <paramref name="signal"/> (the SigIgn mask of /proc/PID/status,
+    /// proc_pid_status(5)). A shell without job control starts background jobs with SIGINT ignored, children inherit
+    /// that across exec, and .NET then installs no SIGINT handler (it keeps an inherited ignore, as POSIX intends).
+    /// </summary>
+    public static bool Ignores(int pid, int signal)
+    {
+        var line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+            && ulong.TryParse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var mask)
+            && (mask & (1UL << (signal - 1))) != 0;
+    }
+
     private sealed record Entry(int Pid, int ParentPid, long StartTicks, char State, string Command);
 
     private static List<Entry> Snapshot() =>
