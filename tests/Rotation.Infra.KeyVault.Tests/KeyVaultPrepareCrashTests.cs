@@ -60,12 +60,12 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
         var signaturesBefore = vault.Signatures.Values.Sum();
 
         vault.Faults.Enqueue(KeyVaultFault.Crash(method, path, body, afterServing));
-        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new NoTargets(), TimeProvider.System);
+        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), TimeProvider.System);
         await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(RotationId, RotationPhase.Prepare));
         Assert.Equal(0, vault.Faults.Pending);
         Assert.Equal(RotationPhase.Prepare, (await store.FindRotationAsync(RotationId))!.CurrentPhase);
 
-        var resumed = await new RotationStepRunner(store, fixture.Custody(), new NoTargets(), TimeProvider.System).RunAsync(RotationId, RotationPhase.Prepare);
+        var resumed = await new RotationStepRunner(store, fixture.Custody(), new TargetlessRotation.NoTargets(), TimeProvider.System).RunAsync(RotationId, RotationPhase.Prepare);
 
         Assert.Equal(RotationPhase.DistributeTrust, resumed.CurrentPhase);
         var authorities = await store.ListAuthoritiesAsync(Domain);
@@ -98,7 +98,7 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
 
         // A re-run of a phase already committed touches nothing in the vault.
         var exchanges = vault.Exchanges.Count;
-        await new RotationStepRunner(store, fixture.Custody(), new NoTargets(), TimeProvider.System).RunAsync(RotationId, RotationPhase.Prepare);
+        await new RotationStepRunner(store, fixture.Custody(), new TargetlessRotation.NoTargets(), TimeProvider.System).RunAsync(RotationId, RotationPhase.Prepare);
         Assert.Equal(exchanges, vault.Exchanges.Count);
     }
 
@@ -122,32 +122,6 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
         Assert.DoesNotContain(fixture.Vault.Exchanges, e => e.Path.Contains(KeyVaultNames.For(Domain + "-root-init"), StringComparison.Ordinal) && e.ResponseBody.Contains("PRIVATE KEY", StringComparison.Ordinal));
     }
 
-    private static async Task StartRootRotationAsync(SqliteStateStore store)
-    {
-        var inventory = new CaInventory(Domain, await store.ListAuthoritiesAsync(Domain));
-        var now = DateTimeOffset.UtcNow;
-        await store.CommitAsync(new ChangeSet
-        {
-            Rotation = new RotationRecord
-            {
-                Id = RotationId,
-                Domain = Domain,
-                Kind = RotationKind.Root,
-                Plan = RotationPlans.For(RotationKind.Root),
-                Authorities = new RotationAuthorities(inventory.ActiveRoot.Id, inventory.ActiveIntermediate.Id, null, null),
-                Policy = new RotationPolicy(),
-                CreatedAt = now,
-                UpdatedAt = now,
-                PhaseStartedAt = now,
-                Audit = [],
-            },
-        });
-    }
-
-    /// <summary>Prepare touches no target.</summary>
-    private sealed class NoTargets : ITargetResolver
-    {
-        public Task<IReadOnlyList<IRotationTarget>> ResolveAsync(string domain, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<IRotationTarget>>([]);
-    }
+    private static Task StartRootRotationAsync(SqliteStateStore store) =>
+        TargetlessRotation.StartRootAsync(store, Domain, RotationId, new RotationPolicy(), DateTimeOffset.UtcNow);
 }

@@ -50,7 +50,7 @@ public sealed class KeyVaultRetirementTests : IDisposable
         // the connection before the answer: the process "dies" between the custody call and the store's commit.
         await DriveAsync(store, fixture.Custody(), id, stopBefore: RotationPhase.VerifyRetired);
         fixture.Vault.Faults.Enqueue(KeyVaultFault.Crash("PATCH", $"/certificates/{KeyVaultNames.For(oldIntermediate.Key.Name)}/", afterServing: true));
-        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new NoTargets(), _time);
+        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), _time);
         await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(id, RotationPhase.VerifyRetired));
         Assert.False(fixture.Vault.Versions(KeyVaultNames.For(oldIntermediate.Key.Name)).Single(v => v.Version == oldIntermediate.Key.Version).Enabled);
         Assert.Equal(CaStatus.Retiring, (await store.ListAuthoritiesAsync(Domain)).Single(a => a.Id == oldIntermediate.Id).Status);
@@ -104,33 +104,14 @@ public sealed class KeyVaultRetirementTests : IDisposable
         await new CaService(store, fixture.Custody(), _time).InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
         var old = await store.ListAuthoritiesAsync(Domain);
         var policy = new RotationPolicy { ApprovalRequiredFor = [], MaxLeafTtl = TimeSpan.FromMinutes(5), LeafGrace = TimeSpan.FromMinutes(1) };
-        // Committed directly, as KeyVaultPrepareCrashTests does: RotationService refuses a domain without targets, and
-        // this test is about custody, not targets (every gate over no targets has nothing to wait for).
-        var inventory = new CaInventory(Domain, old);
-        var now = _time.GetUtcNow();
         const string id = "rot-20261201120000-5e7a1d";
-        await store.CommitAsync(new ChangeSet
-        {
-            Rotation = new RotationRecord
-            {
-                Id = id,
-                Domain = Domain,
-                Kind = RotationKind.Root,
-                Plan = RotationPlans.For(RotationKind.Root),
-                Authorities = new RotationAuthorities(inventory.ActiveRoot.Id, inventory.ActiveIntermediate.Id, null, null),
-                Policy = policy,
-                CreatedAt = now,
-                UpdatedAt = now,
-                PhaseStartedAt = now,
-                Audit = [],
-            },
-        });
+        await TargetlessRotation.StartRootAsync(store, Domain, id, policy, _time.GetUtcNow());
         return (store, old, id);
     }
 
     private async Task<RotationRecord> DriveAsync(SqliteStateStore store, KeyVaultKeyCustody custody, string id, RotationPhase? stopBefore = null)
     {
-        var runner = new RotationStepRunner(store, custody, new NoTargets(), _time);
+        var runner = new RotationStepRunner(store, custody, new TargetlessRotation.NoTargets(), _time);
         for (var i = 0; i < 100; i++)
         {
             var record = await runner.LoadAsync(id);
@@ -147,11 +128,5 @@ public sealed class KeyVaultRetirementTests : IDisposable
         }
 
         throw new InvalidOperationException("the rotation did not finish in 100 steps");
-    }
-
-    private sealed class NoTargets : ITargetResolver
-    {
-        public Task<IReadOnlyList<IRotationTarget>> ResolveAsync(string domain, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<IRotationTarget>>([]);
     }
 }

@@ -20,19 +20,7 @@ public sealed class AbortTests
         return (h, r.Id);
     }
 
-    public static TheoryData<RotationKind, RotationPhase> AbortablePhases() => new()
-    {
-        { RotationKind.Root, RotationPhase.Prepare },
-        { RotationKind.Root, RotationPhase.DistributeTrust },
-        { RotationKind.Root, RotationPhase.VerifyTrust },
-        { RotationKind.Root, RotationPhase.SwitchIssuer },
-        { RotationKind.Root, RotationPhase.VerifyLeaves },
-        { RotationKind.Root, RotationPhase.RetireOldRoot },
-        { RotationKind.Intermediate, RotationPhase.Prepare },
-        { RotationKind.Intermediate, RotationPhase.SwitchIssuer },
-        { RotationKind.Intermediate, RotationPhase.VerifyLeaves },
-        { RotationKind.Intermediate, RotationPhase.RetireOldIntermediate },
-    };
+    public static IEnumerable<object[]> AbortablePhases() => Rotation.Testing.Rotations.AbortablePhases.All.Select(p => new object[] { p.Kind, p.Phase });
 
     [Theory]
     [MemberData(nameof(AbortablePhases))]
