@@ -1,3 +1,4 @@
+using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,9 +36,12 @@ public static class FunctionsServiceCollectionExtensions
 
         // Store, custody, event sink and the one TokenCredential: the same composition as the CLI's.
         services.AddRotationAdapters(sp => sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value);
+        // AKS clusters connect with the same credential as every other Azure client.
         services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(
-            sp.GetRequiredService<IStateStore>(), new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>())));
-        services.TryAddSingleton(sp => ClusterRegistry.Create(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IStateStore>(),
+            new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>())));
+        services.TryAddSingleton(sp => ClusterRegistry.Create(
+            sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>()));
         // The metrics `rotation metrics` prints, as an OpenTelemetry meter exported to Application Insights.
         services.AddRotationTelemetry(configuration);
         return services.AddRotationHost();
