@@ -18,6 +18,11 @@ param keyVaultSku string = 'premium'
 @description('Durable task hub name; distinct per environment sharing a storage account.')
 param taskHub string = 'RotationHub'
 
+@description('Table holding Rotation\'s state; distinct per environment sharing a storage account.')
+@minLength(3)
+@maxLength(63)
+param stateTable string = 'rotation'
+
 @description('NCRONTAB schedule of the expiry scan (hourly by default).')
 param expiryScanSchedule string = '0 0 * * * *'
 
@@ -111,6 +116,7 @@ module app 'modules/functionapp.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     topicEndpoint: events.outputs.topicEndpoint
     taskHub: taskHub
+    stateTable: stateTable
     expiryScanSchedule: expiryScanSchedule
   }
   // The app must not start before its identity can reach storage, or the host fails its first start.

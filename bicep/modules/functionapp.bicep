@@ -31,6 +31,11 @@ param taskHub string
 @description('NCRONTAB schedule of the expiry scan.')
 param expiryScanSchedule string
 
+@description('Table holding Rotation\'s state (3-63 letters and digits, starting with a letter).')
+@minLength(3)
+@maxLength(63)
+param stateTable string = 'rotation'
+
 @description('Flex Consumption instance memory (MB).')
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
@@ -100,7 +105,14 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'ROTATION_TASK_HUB', value: taskHub }
         { name: 'ExpiryScanSchedule', value: expiryScanSchedule }
+        // Rotation's adapters (RotationFunctionsOptions, section "Rotation"): state in Table Storage on this account,
+        // CA keys in Key Vault, events to Rotation's topic; all with the identity AZURE_CLIENT_ID names.
+        { name: 'Rotation__Store', value: 'table' }
+        { name: 'Rotation__TableEndpoint', value: storage.properties.primaryEndpoints.table }
+        { name: 'Rotation__TableName', value: stateTable }
+        { name: 'Rotation__Vault', value: 'keyvault' }
         { name: 'Rotation__KeyVaultUri', value: keyVaultUri }
+        { name: 'Rotation__Events', value: 'eventgrid' }
         { name: 'Rotation__EventGridTopicEndpoint', value: topicEndpoint }
       ]
     }

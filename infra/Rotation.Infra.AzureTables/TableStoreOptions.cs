@@ -31,10 +31,16 @@ public sealed class TableStoreOptions
             throw new ArgumentException($"the table endpoint {Endpoint} needs a credential (DefaultAzureCredential or a managed identity)");
         }
 
-        // Table names: 3-63 alphanumeric characters, not starting with a digit (Table service naming rules).
-        if (TableName.Length is < 3 or > 63 || !char.IsAsciiLetter(TableName[0]) || !TableName.All(char.IsAsciiLetterOrDigit))
+        if (TableNameProblem(TableName) is { } problem)
         {
-            throw new ArgumentException($"'{TableName}' is not a valid table name: use 3-63 letters and digits, starting with a letter");
+            throw new ArgumentException(problem);
         }
     }
+
+    /// <summary>Why <paramref name="name"/> cannot be a table name, or null when it can.</summary>
+    public static string? TableNameProblem(string? name) =>
+        // Table names: 3-63 alphanumeric characters, not starting with a digit (Table service naming rules).
+        name is null || name.Length is < 3 or > 63 || !char.IsAsciiLetter(name[0]) || !name.All(char.IsAsciiLetterOrDigit)
+            ? $"'{name}' is not a valid table name: use 3-63 letters and digits, starting with a letter"
+            : null;
 }

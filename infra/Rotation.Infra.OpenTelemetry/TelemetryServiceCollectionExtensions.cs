@@ -49,7 +49,10 @@ public static class TelemetryServiceCollectionExtensions
         // the host configured through services.Configure<AzureMonitorExporterOptions> applies, then the connection.
         var exporterOptions = services.GetRequiredService<IOptions<AzureMonitorExporterOptions>>().Value;
         exporterOptions.ConnectionString = connectionString;
-        var credential = services.GetService<TokenCredential>() ?? IngestionCredential(options.AuthenticationString);
+        // Entra ingestion only when the authentication string asks for it; then the process's one TokenCredential
+        // (the one the adapters share) when the host registered it.
+        var credential = !EntraIngestion(options.AuthenticationString) ? null
+            : services.GetService<TokenCredential>() ?? IngestionCredential(options.AuthenticationString);
         if (credential is not null)
         {
             exporterOptions.Credential = credential;
@@ -62,6 +65,9 @@ public static class TelemetryServiceCollectionExtensions
             TemporalityPreference = MetricReaderTemporalityPreference.Delta,
         };
     }
+
+    private static bool EntraIngestion(string? authenticationString) =>
+        !string.IsNullOrWhiteSpace(authenticationString) && EntraAuthentication.TryParse(authenticationString, out _);
 
     private static ManagedIdentityCredential? IngestionCredential(string? authenticationString)
     {

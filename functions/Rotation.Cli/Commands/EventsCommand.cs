@@ -63,14 +63,14 @@ internal static class EventsCommand
         var command = new Command("publish", "Deliver pending events, at least once, with their ids unchanged (--json --watch: one JSON object per line per run)") { to, watch, interval.Option, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), cancellationToken);
             // --to, else --events / ROTATION_EVENTS / the home's "events".
-            var sink = parseResult.GetValue(to) is { Length: > 0 } address ? EventSinkAddress.Open(address, context)
-                : services.Adapters.Events is { } configured ? EventSinkAddress.Open(configured.Value, context, configured.Source)
-                : throw new UsageException($"events publish needs a sink: --to eventgrid:URL|webhook:URL, or --events, ${AdapterSettings.EventsVariable} or \"events\" in HOME/{AdapterSettings.ConfigFileName}");
+            var target = parseResult.GetValue(to) is { Length: > 0 } address ? new AdapterSetting(address, "--to") : null;
+            var services = await CliServices.OpenExistingAsync(context, parseResult.GetValue(home), target, cancellationToken);
+            var sink = services.EventSink
+                ?? throw new UsageException($"events publish needs a sink: --to eventgrid:URL|webhook:URL, or --events, ${AdapterSettings.EventsVariable} or \"events\" in HOME/{AdapterSettings.ConfigFileName}");
             try
             {
-                var publisher = new OutboxPublisher(services.Store, sink, time: context.Time);
+                var publisher = services.Publisher!;
                 if (parseResult.GetValue(watch))
                 {
                     try

@@ -44,6 +44,9 @@ public sealed class CliContext
     /// <summary>Applied to the Key Vault clients' options (tests: the test server's transport); null in production.</summary>
     public Action<Azure.Core.ClientOptions>? ConfigureKeyVaultClient { get; init; }
 
+    /// <summary>Applied to the Event Grid publisher client's options (tests: the test topic's transport); null in production.</summary>
+    public Action<Azure.Core.ClientOptions>? ConfigureEventGridClient { get; init; }
+
 
     /// <summary>Who asked, for approvals and the audit trail.</summary>
     public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";

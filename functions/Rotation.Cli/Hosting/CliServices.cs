@@ -1,10 +1,12 @@
+using Azure.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Rotation.Core.Authorities;
 using Rotation.Core.Domain;
+using Rotation.Core.Events;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Infra.Kubernetes;
 using Rotation.Infra.Kubernetes.Clusters;
-using Rotation.Infra.LocalVault;
 using Rotation.Infra.Sqlite;
 
 namespace Rotation.Cli;
@@ -19,16 +21,21 @@ public sealed class CliServices
     public const string DatabaseFileName = "rotation.db";
     public const string KeyDirectoryName = "keys";
 
-    private CliServices(CliContext context, string home, AdapterSettings adapters, bool readOnly = false)
+    private readonly ServiceProvider _adapters;
+
+    private CliServices(CliContext context, string home, AdapterSettings adapters, bool readOnly = false, AdapterSetting? events = null)
     {
         Home = home;
         Adapters = adapters;
         DatabasePath = Path.Combine(home, DatabaseFileName);
-        Store = AdapterFactory.Store(context, adapters, DatabasePath, readOnly);
-        Custody = AdapterFactory.Custody(context, adapters, Path.Combine(home, KeyDirectoryName));
+        // The composition the Functions host uses too: store, custody, sink and one credential for every Azure client.
+        _adapters = AdapterFactory.Compose(context, AdapterFactory.Settings(context, adapters, DatabasePath, Path.Combine(home, KeyDirectoryName), readOnly, events));
+        Store = _adapters.GetRequiredService<IStateStore>();
+        Custody = _adapters.GetRequiredService<IKeyCustody>();
+        var credential = _adapters.GetRequiredService<TokenCredential>();
         Authorities = new CaService(Store, Custody, context.Time);
-        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time), Custody, context.Time);
-        Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home));
+        Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time, azureCredential: credential), Custody, context.Time);
+        Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home), azureCredential: credential);
         Rotations = new RotationService(Store, Targets, context.Time);
         StepRunner = new RotationStepRunner(Store, Custody, Targets, context.Time);
     }
@@ -46,6 +53,12 @@ public sealed class CliServices
     public RotationStepRunner StepRunner { get; }
     public ClusterRegistry Clusters { get; }
 
+    /// <summary>The event sink --events (or `events publish --to`) chose, null when none; built on first use.</summary>
+    public IEventSink? EventSink => _adapters.GetService<IEventSink>();
+
+    /// <summary>The outbox drain to <see cref="EventSink"/> (the one the Functions host's PublishEvents timer runs), null without a sink.</summary>
+    public OutboxPublisher? Publisher => _adapters.GetService<OutboxPublisher>();
+
     /// <summary>For init: the home is created on first write.</summary>
     public static CliServices OpenOrCreate(CliContext context, string? homeOption)
     {
@@ -57,10 +70,14 @@ public sealed class CliServices
     /// For every command that writes: a missing home is an error, not an empty database quietly created; a home that
     /// cannot be written is refused before the command touches anything (a cluster, the vault).
     /// </summary>
-    public static async Task<CliServices> OpenExistingAsync(CliContext context, string? homeOption, CancellationToken cancellationToken = default)
+    public static Task<CliServices> OpenExistingAsync(CliContext context, string? homeOption, CancellationToken cancellationToken = default) =>
+        OpenExistingAsync(context, homeOption, null, cancellationToken);
+
+    /// <param name="events">A sink that replaces the configured one (`events publish --to`).</param>
+    public static async Task<CliServices> OpenExistingAsync(CliContext context, string? homeOption, AdapterSetting? events, CancellationToken cancellationToken = default)
     {
         var (home, adapters) = ExistingHome(context, homeOption);
-        var services = new CliServices(context, home, adapters);
+        var services = new CliServices(context, home, adapters, events: events);
         if (services.Store is SqliteStateStore sqlite)
         {
             await sqlite.EnsureWritableAsync(cancellationToken);

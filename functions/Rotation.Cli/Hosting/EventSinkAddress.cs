@@ -1,14 +1,12 @@
-using Azure;
-using Azure.Identity;
-using Rotation.Core.Ports;
-using Rotation.Infra.Events;
+using Rotation.Infra.Composition;
 
 namespace Rotation.Cli;
 
 /// <summary>
 /// "eventgrid:https://TOPIC.REGION-1.eventgrid.azure.net/api/events" or "webhook:https://…": where `rotation events publish`
 /// sends the outbox. Event Grid authenticates with the topic key in ROTATION_EVENTGRID_KEY when set, else with
-/// DefaultAzureCredential (the identity needs EventGrid Data Sender on the topic).
+/// the process's one credential (AZURE_CLIENT_ID's managed identity, else DefaultAzureCredential; the identity needs
+/// EventGrid Data Sender on the topic).
 /// </summary>
 internal static class EventSinkAddress
 {
@@ -24,21 +22,21 @@ internal static class EventSinkAddress
         }
     }
 
-    public static IEventSink Open(string address, CliContext context, string source = "--to")
+    /// <summary>Writes the sink <paramref name="setting"/> names into <paramref name="settings"/> (the shared composition builds it).</summary>
+    public static void Apply(AdapterSetting setting, CliContext context, RotationAdapterSettings settings)
     {
-        var (scheme, url) = Parse(address, source);
-        switch (scheme)
+        var (scheme, url) = Parse(setting.Value, setting.Source);
+        if (scheme == "eventgrid")
         {
-            case "eventgrid":
-                return context.Environment(EventGridKeyVariable) is { Length: > 0 } key
-                    ? new EventGridSink(url, new AzureKeyCredential(key), time: context.Time)
-                    : new EventGridSink(url, new DefaultAzureCredential(), time: context.Time);
-            case "webhook":
-                return new WebhookSink(
-                    new WebhookSinkOptions { Endpoint = url, Origin = context.Environment(WebhookOriginVariable) is { Length: > 0 } origin ? origin : "rotation.local" },
-                    time: context.Time);
-            default:
-                throw new UsageException($"{source} '{address}' is not eventgrid:URL or webhook:URL");
+            settings.Events = RotationAdapterSettings.EventGridEvents;
+            settings.EventGridTopicEndpoint = url.ToString();
+            settings.EventGridKey = context.Environment(EventGridKeyVariable) is { Length: > 0 } key ? key : null;
+        }
+        else
+        {
+            settings.Events = RotationAdapterSettings.WebhookEvents;
+            settings.WebhookUrl = url.ToString();
+            settings.WebhookOrigin = context.Environment(WebhookOriginVariable) is { Length: > 0 } origin ? origin : "rotation.local";
         }
     }
 

@@ -1,11 +1,13 @@
+using Rotation.Core.Events;
+
 namespace Rotation.Functions.Events;
 
 /// <summary>
-/// Drains the store's outbox to Event Grid. The seam for the Event Grid publisher of the Azure adapters
-/// (issue 8): register it as this interface and the PublishEvents timer uses it.
+/// Drains the store's outbox for the PublishEvents timer: <see cref="OutboxDrain"/> over the configured sink
+/// (Rotation__Events = eventgrid | webhook), else <see cref="UnconfiguredOutboxPublisher"/>.
 /// </summary>
 public interface IOutboxPublisher
 {
-    /// <summary>Publishes pending outbox events; returns how many were published.</summary>
-    Task<int> PublishPendingAsync(CancellationToken cancellationToken);
+    /// <summary>Publishes pending outbox events; returns what the run did.</summary>
+    Task<PublishReport> PublishPendingAsync(CancellationToken cancellationToken);
 }

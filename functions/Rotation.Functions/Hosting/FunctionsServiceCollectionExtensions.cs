@@ -1,16 +1,18 @@
+using Azure.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rotation.Core;
+using Rotation.Core.Events;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations.Engine;
 using Rotation.Functions.Events;
 using Rotation.Infra.Kubernetes;
 using Rotation.Infra.Kubernetes.Clusters;
-using Rotation.Infra.LocalVault;
+using Rotation.Infra.Composition;
 using Rotation.Infra.OpenTelemetry;
-using Rotation.Infra.Sqlite;
 
 namespace Rotation.Functions.Hosting;
 
@@ -25,23 +27,21 @@ public static class FunctionsServiceCollectionExtensions
             {
                 configuration.GetSection(RotationFunctionsOptions.SectionName).Bind(o);
                 o.ExpiryScanSchedule = configuration["ExpiryScanSchedule"] ?? o.ExpiryScanSchedule;
+                // Secrets and the identity come from their own app settings, not from the Rotation section.
+                o.KeyPassphrase = configuration[o.KeyPassphraseSetting] ?? o.KeyPassphrase;
+                o.ManagedIdentityClientId = configuration[RotationFunctionsOptions.ClientIdSetting] ?? o.ManagedIdentityClientId;
             });
         services.TryAddSingleton<IValidateOptions<RotationFunctionsOptions>, RotationFunctionsOptionsValidator>();
         services.AddOptions<RotationFunctionsOptions>().ValidateOnStart();
 
-        services.TryAddSingleton<IStateStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value;
-            return new SqliteStateStore(new SqliteStoreOptions { DatabasePath = options.SqlitePath! }, sp.GetRequiredService<TimeProvider>());
-        });
-        services.TryAddSingleton<IKeyCustody>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value;
-            return new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = options.KeyDirectory!, Passphrase = configuration[options.KeyPassphraseSetting] });
-        });
+        // Store, custody, event sink and the one TokenCredential: the same composition as the CLI's.
+        services.AddRotationAdapters(sp => sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value);
+        // AKS clusters connect with the same credential as every other Azure client.
         services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(
-            sp.GetRequiredService<IStateStore>(), new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>())));
-        services.TryAddSingleton(sp => ClusterRegistry.Create(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IStateStore>(),
+            new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>())));
+        services.TryAddSingleton(sp => ClusterRegistry.Create(
+            sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>()));
         // The metrics `rotation metrics` prints, as an OpenTelemetry meter exported to Application Insights.
         services.AddRotationTelemetry(configuration);
         return services.AddRotationHost();
@@ -56,7 +56,10 @@ public static class FunctionsServiceCollectionExtensions
             MaxTargetConcurrency = sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value.MaxClusterParallelism,
         });
         services.AddRotationEngine();
-        services.TryAddSingleton<IOutboxPublisher, UnconfiguredOutboxPublisher>();
+        // The configured sink's drain (Events = eventgrid | webhook), else the stand-in that says events are waiting.
+        services.TryAddSingleton<IOutboxPublisher>(sp => sp.GetService<OutboxPublisher>() is { } publisher
+            ? new OutboxDrain(publisher, sp.GetRequiredService<ILogger<OutboxDrain>>())
+            : new UnconfiguredOutboxPublisher(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<ILogger<UnconfiguredOutboxPublisher>>()));
         services.TryAddSingleton<RotationStarter>();
         return services;
     }

@@ -1,29 +1,22 @@
 using System.Text.RegularExpressions;
+using Rotation.Infra.Composition;
 
 namespace Rotation.Functions.Hosting;
 
 /// <summary>
 /// The Functions host's settings (section "Rotation"; app settings spell it Rotation__Name). Bound and validated
-/// when the host starts: every problem is listed at once, and the host does not start with any of them.
+/// when the host starts: every problem is listed at once, and the host does not start with any of them. The adapter
+/// settings (Store, Vault, Events and where they are) are the shape the CLI fills too (<see cref="RotationAdapterSettings"/>).
 /// </summary>
-public sealed partial class RotationFunctionsOptions
+public sealed partial class RotationFunctionsOptions : RotationAdapterSettings
 {
     public const string SectionName = "Rotation";
 
-    /// <summary>Which state store: "sqlite" (one file; a single-instance host or a test). "table" (Azure Table Storage) arrives with the Azure adapters.</summary>
-    public string Store { get; set; } = "sqlite";
-
-    /// <summary>sqlite: the database file.</summary>
-    public string? SqlitePath { get; set; }
-
-    /// <summary>Which key custody: "local" (encrypted PKCS#8 files). "keyvault" arrives with the Azure adapters.</summary>
-    public string Vault { get; set; } = "local";
-
-    /// <summary>local: the key directory.</summary>
-    public string? KeyDirectory { get; set; }
-
-    /// <summary>local: the name of the app setting holding the key directory's passphrase (a Key Vault reference in Azure).</summary>
+    /// <summary>local vault: the name of the app setting holding the key directory's passphrase (a Key Vault reference in Azure).</summary>
     public string KeyPassphraseSetting { get; set; } = "ROTATION_VAULT_PASSPHRASE";
+
+    /// <summary>The app setting naming the user-assigned identity every Azure client uses (the Functions convention).</summary>
+    public const string ClientIdSetting = "AZURE_CLIENT_ID";
 
     /// <summary>How many clusters a phase step talks to at once.</summary>
     public int MaxClusterParallelism { get; set; } = 16;
@@ -46,14 +39,7 @@ public sealed partial class RotationFunctionsOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (!string.Equals(Store, "sqlite", StringComparison.OrdinalIgnoreCase))
-            problems.Add($"{SectionName}:Store is '{Store}': only 'sqlite' is built in this host yet (Table Storage comes with the Azure adapters)");
-        else if (string.IsNullOrWhiteSpace(SqlitePath))
-            problems.Add($"{SectionName}:SqlitePath is missing: set it to the database file (e.g. /home/data/rotation.db)");
-        if (!string.Equals(Vault, "local", StringComparison.OrdinalIgnoreCase))
-            problems.Add($"{SectionName}:Vault is '{Vault}': only 'local' is built in this host yet (Key Vault custody comes with the Azure adapters)");
-        else if (string.IsNullOrWhiteSpace(KeyDirectory))
-            problems.Add($"{SectionName}:KeyDirectory is missing: set it to the encrypted key directory");
+        problems.AddRange(ValidateAdapters($"{SectionName}:"));
         if (MaxClusterParallelism is < 1 or > 256)
             problems.Add($"{SectionName}:MaxClusterParallelism is {MaxClusterParallelism}: it must be between 1 and 256 (default 16)");
         if (RecheckInterval < TimeSpan.FromSeconds(1) || RecheckInterval > TimeSpan.FromDays(1))

@@ -46,10 +46,10 @@ public sealed partial class ClusterRegistry
 
     /// <summary>
     /// The registry as a host wires it: cluster checks connect with <paramref name="options"/> (defaults when null) and,
-    /// for AKS clusters, <c>DefaultAzureCredential</c>.
+    /// for AKS clusters, <paramref name="azureCredential"/> (the host's one credential), else <c>DefaultAzureCredential</c>.
     /// </summary>
-    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null, string? homeId = null) =>
-        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time)), time ?? TimeProvider.System) { HomeId = homeId ?? "unnamed-home" };
+    public static ClusterRegistry Create(IStateStore store, TimeProvider? time = null, KubernetesAdapterOptions? options = null, string? homeId = null, Azure.Core.TokenCredential? azureCredential = null) =>
+        new(store, new ClusterCheck(new ClusterConnectionFactory(options, time, azureCredential)), time ?? TimeProvider.System) { HomeId = homeId ?? "unnamed-home" };
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex ClusterName();

@@ -1,42 +1,63 @@
 using Azure.Core;
-using Rotation.Core.Ports;
-using Rotation.Infra.AzureTables;
-using Rotation.Infra.KeyVault;
-using Rotation.Infra.LocalVault;
-using Rotation.Infra.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Rotation.Infra.Composition;
 
 namespace Rotation.Cli;
 
-/// <summary>Builds the custody and store <see cref="AdapterSettings"/> names; the embedded ones when nothing is chosen.</summary>
+/// <summary>
+/// Turns the CLI's adapter addresses (<see cref="AdapterSettings"/>: --store, --vault, --events and their variables and
+/// file) into the settings shape the Functions host binds, and composes the adapters with the same
+/// <see cref="AdapterServiceCollectionExtensions.AddRotationAdapters"/>: one credential for every Azure client.
+/// </summary>
 internal static class AdapterFactory
 {
     /// <summary>The user-assigned managed identity to use for every Azure client, when set.</summary>
     public const string ClientIdVariable = "AZURE_CLIENT_ID";
 
-    public static IStateStore Store(CliContext context, AdapterSettings adapters, string databasePath, bool readOnly)
+    /// <summary>The settings for this home: the embedded defaults under it unless an address chooses otherwise.</summary>
+    public static RotationAdapterSettings Settings(CliContext context, AdapterSettings adapters, string databasePath, string keyDirectory, bool readOnly, AdapterSetting? events = null)
     {
-        var tables = StoreAddress.Parse(adapters.Store);
-        if (tables is null)
+        var settings = new RotationAdapterSettings
         {
-            return new SqliteStateStore(new SqliteStoreOptions { DatabasePath = databasePath, ReadOnly = readOnly }, context.Time);
+            SqlitePath = databasePath,
+            SqliteReadOnly = readOnly,
+            KeyDirectory = keyDirectory,
+            KeyPassphrase = context.Environment(CliContext.PassphraseVariable),
+            ManagedIdentityClientId = context.Environment(ClientIdVariable) is { Length: > 0 } id ? id : null,
+        };
+        if (StoreAddress.Parse(adapters.Store) is { } tables)
+        {
+            settings.Store = RotationAdapterSettings.TableStore;
+            settings.TableConnectionString = tables.ConnectionString;
+            settings.TableEndpoint = tables.Endpoint?.ToString();
         }
 
-        if (tables.Endpoint is not null)
+        if (VaultAddress.Parse(adapters.Vault) is { } vault)
         {
-            tables.Credential = Credential(context);
+            settings.Vault = RotationAdapterSettings.KeyVault;
+            settings.KeyVaultUri = vault.ToString();
         }
 
-        return new TableStateStore(tables, context.Time);
+        if ((events ?? adapters.Events) is { } sink)
+        {
+            EventSinkAddress.Apply(sink, context, settings);
+        }
+
+        return settings;
     }
 
-    public static IKeyCustody Custody(CliContext context, AdapterSettings adapters, string keyDirectory)
+    /// <summary>The adapters <paramref name="settings"/> chooses, over the context's clock (and its test credential and transports).</summary>
+    public static ServiceProvider Compose(CliContext context, RotationAdapterSettings settings)
     {
-        var vault = VaultAddress.Parse(adapters.Vault);
-        return vault is null
-            ? new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = keyDirectory, Passphrase = context.Environment(CliContext.PassphraseVariable) }, context.Time)
-            : new KeyVaultKeyCustody(new KeyVaultCustodyOptions { VaultUri = vault, ConfigureClient = context.ConfigureKeyVaultClient }, Credential(context));
-    }
+        var services = new ServiceCollection();
+        services.AddSingleton(context.Time);
+        if (context.AzureCredential is { } credential)
+        {
+            services.AddSingleton<TokenCredential>(credential);
+        }
 
-    private static TokenCredential Credential(CliContext context) =>
-        context.AzureCredential ?? KeyVaultCredentials.Create(context.Environment(ClientIdVariable) is { Length: > 0 } id ? id : null);
+        services.AddSingleton(new AzureClientSetup { KeyVault = context.ConfigureKeyVaultClient, EventGrid = context.ConfigureEventGridClient });
+        services.AddRotationAdapters(_ => settings);
+        return services.BuildServiceProvider();
+    }
 }

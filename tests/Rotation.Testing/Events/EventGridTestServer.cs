@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
-namespace Rotation.Infra.Events.Tests;
+namespace Rotation.Testing.Events;
 
 /// <summary>
 /// An Event Grid topic's publish endpoint on loopback HTTPS, shaped from the data-plane REST spec
