@@ -134,7 +134,7 @@ public sealed class IstioController : SimulatedMeshController
         || (change.Kind == ResourceKinds.Deployments && change.Namespace == Layout.Namespace && change.Name == Layout.IstiodDeployment)
         || (change.Kind == ResourceKinds.Namespaces && change.Type == ObjectChangeType.Added)
         || (change.Kind == ResourceKinds.ConfigMaps && change.Name == IstioNames.RootConfigMap && change.Type != ObjectChangeType.Added)
-        || (change.Kind == ResourceKinds.ConfigMaps && change.Namespace == Layout.Namespace && change.Name == IstioNames.MeshConfigMap)
+        || (change.Kind == ResourceKinds.ConfigMaps && change.Namespace == Layout.Namespace && change.Name == Layout.MeshConfigMap)
         || change.Kind == ResourceKinds.Pods;
 
     protected override void Reconcile()
@@ -225,7 +225,7 @@ public sealed class IstioController : SimulatedMeshController
 
     private bool MeshPcds()
     {
-        var mesh = Store.TryGet(ResourceKinds.ConfigMaps, Layout.Namespace, IstioNames.MeshConfigMap);
+        var mesh = Store.TryGet(ResourceKinds.ConfigMaps, Layout.Namespace, Layout.MeshConfigMap);
         var text = mesh is null ? null : KubeObjects.ConfigMapText(mesh, IstioNames.MeshConfigKey);
         var m = text is null ? null : System.Text.RegularExpressions.Regex.Match(text, IstioNames.PcdsEnv + @":\s*""?([^""\s]*)""?");
         return m is { Success: true } && IstioProxyAgents.GoBool(m.Groups[1].Value) == true;

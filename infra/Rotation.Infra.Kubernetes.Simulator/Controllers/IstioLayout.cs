@@ -16,6 +16,9 @@ public sealed record IstioLayout(string Namespace, string IstiodDeployment, stri
     /// <param name="revision">The add-on's revision, e.g. asm-1-26.</param>
     public static IstioLayout AksAddOn(string revision) => new(AddOnNamespace, "istiod-" + revision, IstioNames.CaSecret) { Revision = revision };
 
+    /// <summary>The mesh config ConfigMap (key mesh): istio, or istio-REVISION for a revisioned install such as the add-on.</summary>
+    public string MeshConfigMap => Revision is null ? IstioNames.MeshConfigMap : "istio-" + Revision;
+
     /// <summary>The add-on revision (asm-1-xx), null for upstream Istio.</summary>
     public string? Revision { get; init; }
 

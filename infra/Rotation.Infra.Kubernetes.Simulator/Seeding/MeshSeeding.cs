@@ -24,7 +24,7 @@ public static class MeshSeeding
         store.EnsureNamespace(at.Namespace);
         if (proxyConfigXdsAgent is { } pcds)
         {
-            store.PutConfigMap(at.Namespace, IstioNames.MeshConfigMap, new Dictionary<string, string>
+            store.PutConfigMap(at.Namespace, at.MeshConfigMap, new Dictionary<string, string>
             {
                 [IstioNames.MeshConfigKey] = $"defaultConfig:\n  proxyMetadata:\n    {IstioNames.PcdsEnv}: \"{(pcds ? "true" : "false")}\"\n",
             });
