@@ -117,18 +117,24 @@ public sealed class AksIstioAddOnRotationTests : IAsyncLifetime
         Assert.DoesNotContain(_aks.Cluster.Writes(), w => w.Request.Resource == "secrets");
     }
 
+    /// <summary>Someone else writes a secret after the rotation started: the drift gate before the next write refuses (exit 3) and Key Vault gets no new version.</summary>
     [Theory]
     [InlineData("root-cert")]
     [InlineData("ca-cert")]
-    public async Task A_secret_holding_material_the_domain_does_not_know_refuses_the_rotation_and_writes_nothing(string secret)
+    public async Task A_secret_holding_material_the_domain_does_not_know_refuses_the_next_write_and_writes_nothing(string secret)
     {
+        var service = new RotationService(_store, _resolver, _time);
+        var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
+        var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
+        var prepared = await runner.RunAsync(started.Id, RotationPhase.Prepare);
+        Assert.Equal(RotationPhase.DistributeTrust, prepared.CurrentPhase);
         var foreign = TestPki.Hierarchy(_time.GetUtcNow(), name: "Foreign");
         await _aks.Operator.SetSecretAsync(secret, secret == "root-cert" ? foreign.Root.Certificate.ToPem() : foreign.Intermediate.Certificate.ToPem());
         var versions = new[] { "root-cert", "ca-cert", "ca-key", "cert-chain" }.ToDictionary(n => n, n => _aks.Vault.SecretVersions(n).Count);
-        var service = new RotationService(_store, _resolver, _time);
 
-        var refusal = await Assert.ThrowsAsync<UnsafeStepException>(() => service.StartAsync(Domain, RotationKind.Root, Policy, "e2e"));
+        var refusal = await Assert.ThrowsAsync<UnsafeStepException>(() => runner.RunAsync(started.Id, RotationPhase.DistributeTrust));
 
+        Assert.StartsWith("drift:", refusal.Message, StringComparison.Ordinal);
         Assert.Contains($"key vault {_aks.Vault.Host} secret {secret}", refusal.Message, StringComparison.Ordinal);
         Assert.Contains("does not know", refusal.Message, StringComparison.Ordinal);
         Assert.All(versions, v => Assert.Equal(v.Value, _aks.Vault.SecretVersions(v.Key).Count));

@@ -17,7 +17,7 @@ namespace Rotation.Infra.Kubernetes.Tests.Support;
 /// <summary>
 /// An AKS cluster with the Istio add-on on a plug-in CA, from the real parts: the Key Vault test server holding the
 /// four secrets, the simulated API server reached through ARM with an Entra token, the add-on's istiod
-/// (aks-istio-system/istiod-asm-1-26, multi-root, PCDS on) reading /etc/cacerts from the simulated Secrets Store CSI
+/// (aks-istio-system/istiod-asm-1-26, multi-root, PCDS on in the mesh config and as the injector renders it into each sidecar) reading /etc/cacerts from the simulated Secrets Store CSI
 /// driver, and one meshed workload in payments. The CSI driver polls only when a test calls <see cref="PollAsync"/>,
 /// so a test decides when the cluster sees a Key Vault write.
 /// </summary>
@@ -140,7 +140,7 @@ public sealed class AksAddOnCluster : IAsyncDisposable
         var workload = Seed.Deployment("payments", "api", [], replicas: 2);
         var template = workload["spec"]!["template"]!;
         template["metadata"]!["labels"]!["security.istio.io/tlsMode"] = "istio";
-        ((JsonArray)template["spec"]!["containers"]!).Add(new JsonObject { ["name"] = "istio-proxy", ["image"] = "mcr.microsoft.com/oss/istio/proxyv2:1.26.2-distroless", ["env"] = new JsonArray() });
+        ((JsonArray)template["spec"]!["containers"]!).Add(new JsonObject { ["name"] = "istio-proxy", ["image"] = "mcr.microsoft.com/oss/istio/proxyv2:1.26.2-distroless", ["env"] = new JsonArray(new JsonObject { ["name"] = "PROXY_CONFIG_XDS_AGENT", ["value"] = "true" }) });
         Store.Put(ResourceKinds.Deployments, workload);
         var root = current.Root.Certificate.ToPem();
         await Eventually.UntilAsync(() => Istiod.HeldRootCertPem == root

@@ -69,14 +69,21 @@ internal sealed class PluginCaVault
         }
     }
 
-    private static bool IsServiceFailure(Exception ex) =>
-        ex is RequestFailedException or Azure.Identity.AuthenticationFailedException or HttpRequestException or TimeoutException;
+    /// <summary>What the vault or the way to it answered; the SDK wraps the attempts of an exhausted retry in an AggregateException.</summary>
+    private static bool IsServiceFailure(Exception ex) => ex switch
+    {
+        RequestFailedException or Azure.Identity.AuthenticationFailedException or HttpRequestException or TimeoutException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsServiceFailure),
+        _ => false,
+    };
 
     private TargetUnavailableException Unavailable(string what, Exception ex) =>
         new(_target, $"cluster '{_cluster}': key vault {_client.VaultUri.Host}: {what}: {Answer(ex)}", ex);
 
     private static string Answer(Exception ex) => ex switch
     {
+        AggregateException aggregate => $"{Answer(aggregate.InnerExceptions[^1])} (after {aggregate.InnerExceptions.Count} attempts)",
+        RequestFailedException { Status: 0 } r => r.Message.Split('\n')[0],
         RequestFailedException r => $"{r.Status} {r.ErrorCode ?? "(no error code)"}",
         _ => ex.Message.Split('\n')[0],
     };
