@@ -15,9 +15,10 @@ namespace Rotation.Infra.KeyVault.Simulator;
 /// specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.5/certificates.json, secrets.json, keys.json):
 /// POST certificates/{name}/create, GET certificates/{name}/pending, POST certificates/{name}/pending/merge,
 /// GET certificates/{name}[/{version}], GET certificates/{name}/versions, PATCH certificates/{name}/{version},
-/// GET secrets/{name}/{version}, GET keys/{name}/{version}, POST keys/{name}/{version}/sign.
+/// GET secrets/{name}/{version}, GET keys/{name}/{version}, POST keys/{name}/{version}/sign; and plain secrets
+/// (<see cref="KeyVaultApi"/>.Secrets.cs): PUT secrets/{name}, GET secrets/{name}[/{version}], GET secrets/{name}/versions.
 /// </summary>
-internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bool premium)
+internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bool premium)
 {
     // Like the service: '+' and '/' of base64 stay as they are, not \u002B escapes.
     private static readonly JsonSerializerOptions Output = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -159,6 +160,14 @@ internal sealed class KeyVaultApi(SimulatedKeyVault vault, TimeProvider time, bo
                 return GetCertificate(name, version);
             case ("PATCH", ["certificates", var name, var version]):
                 return Update(name, version, Parse(body));
+            case ("PUT", ["secrets", var name]):
+                return SetSecret(name, Parse(body));
+            case ("GET", ["secrets", var name, "versions"]) when !HasCertificate(name):
+                return ListSecretVersions(name);
+            case ("GET", ["secrets", var name]) when !HasCertificate(name):
+                return GetPlainSecret(name, null);
+            case ("GET", ["secrets", var name, var version]) when !HasCertificate(name):
+                return GetPlainSecret(name, version.Length == 0 ? null : version);
             case ("GET", ["secrets", var name, var version]):
                 return GetSecret(name, version);
             case ("GET", ["keys", var name, var version]):

@@ -12,7 +12,7 @@ public sealed class SimulatedKubeCluster : IAsyncDisposable
         Server = new SimulatedKubeApiServer(new SimulatedKubeApiServerOptions { TimeProvider = o.TimeProvider, BearerToken = o.BearerToken });
         var controllerOptions = new MeshControllerOptions { PropagationDelay = o.PropagationDelay, TimeProvider = o.TimeProvider };
         Workloads = new WorkloadController(Store, new MeshControllerOptions { PropagationDelay = o.RolloutDelay ?? o.PropagationDelay, TimeProvider = o.TimeProvider });
-        Istio = new IstioController(Store, controllerOptions);
+        Istio = new IstioController(Store, controllerOptions, o.IstioLayout);
         Linkerd = new LinkerdController(Store, controllerOptions);
         CertManager = new CertManagerController(Store, controllerOptions);
         TrustManager = new TrustManagerController(Store, controllerOptions);

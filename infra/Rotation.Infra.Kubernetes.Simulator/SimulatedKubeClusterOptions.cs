@@ -12,4 +12,7 @@ public sealed class SimulatedKubeClusterOptions
     public TimeSpan? RolloutDelay { get; set; }
 
     public string? BearerToken { get; set; }
+
+    /// <summary>Where the simulated istiod runs: upstream Istio (default) or the AKS add-on (Controllers.IstioLayout.AksAddOn).</summary>
+    public Controllers.IstioLayout? IstioLayout { get; set; }
 }

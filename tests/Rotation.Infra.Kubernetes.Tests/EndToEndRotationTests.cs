@@ -216,15 +216,6 @@ public sealed partial class EndToEndRotationTests : IAsyncLifetime
         store.PutBundle("mesh-bundle", [("mesh-roots", "ca.crt")], "roots.pem");
     }
 
-    /// <summary>
-    /// The engine's fake "now" for the simulated controllers (certificates minted by the engine are valid from the
-    /// engine's clock, so the simulated istiod must check them at that time), with real timers so controllers still act.
-    /// </summary>
-    private sealed class EngineClock(FakeTimeProvider engine) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => engine.GetUtcNow();
-    }
-
     /// <summary>Approves everything; a wait moves the engine's fake clock and gives the real-time controllers a moment.</summary>
     private sealed class Context(RotationStepRunner runner, RotationService service, FakeTimeProvider time, bool approve = true) : IRotationWorkflowContext
     {

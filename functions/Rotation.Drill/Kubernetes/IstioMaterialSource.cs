@@ -75,11 +75,11 @@ public sealed class IstioAgentFacts(SimulatedKubeCluster cluster) : IIstioAgentS
     {
         get
         {
-            var mesh = cluster.Store.TryGet(ResourceKinds.ConfigMaps, IstioNames.Namespace, IstioNames.MeshConfigMap);
+            var mesh = cluster.Store.TryGet(ResourceKinds.ConfigMaps, cluster.Istio.Layout.Namespace, cluster.Istio.Layout.MeshConfigMap);
             var text = mesh is null ? null : KubeObjects.ConfigMapText(mesh, IstioNames.MeshConfigKey) ?? "";
             var proxyOn = text is not null && System.Text.RegularExpressions.Regex.Match(text, IstioNames.PcdsEnv + @":\s*""?(\w+)""?") is { Success: true } m
                 && m.Groups[1].Value is "1" or "t" or "T" or "TRUE" or "true" or "True";
-            var istiod = cluster.Store.TryGet(ResourceKinds.Deployments, IstioNames.Namespace, IstioNames.IstiodDeployment);
+            var istiod = cluster.Store.TryGet(ResourceKinds.Deployments, cluster.Istio.Layout.Namespace, cluster.Istio.Layout.IstiodDeployment);
             var multiRoot = istiod?["spec"]?["template"]?["spec"]?["containers"]?.AsArray()
                 .SelectMany(c => c?["env"]?.AsArray() ?? [])
                 .Any(e => KubeObjects.StringAt(e, "name") == IstioNames.MultiRootEnv && KubeObjects.StringAt(e, "value") is "1" or "t" or "T" or "TRUE" or "true" or "True") == true;

@@ -19,6 +19,12 @@ public sealed record SimulatedIstioMesh
     /// <summary>meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT: whether proxies take PCDS pushes.</summary>
     public bool ProxyConfigXdsAgent { get; init; } = true;
 
+    /// <summary>
+    /// When set, every cluster runs the AKS Istio add-on: istiod in aks-istio-system reading its plug-in CA from the
+    /// Key Vault test server through the simulated CSI driver, registered with an aks-istio target.
+    /// </summary>
+    public AksAddOnMesh? AksAddOn { get; init; }
+
     /// <summary>For comparison drills only: wraps the targets the engine sees (e.g. the pre-issue-11 ConfigMap-only gate).</summary>
     public Func<ITargetResolver, ITargetResolver>? WrapTargets { get; init; }
 }
@@ -32,14 +38,18 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
 {
     public const string ContextName = "drill-sim";
 
-    private SimulatedIstioFleet(IReadOnlyList<(string Name, SimulatedKubeCluster Kube)> clusters, IReadOnlyDictionary<string, string> kubeconfigs, KubernetesAdapterOptions adapterOptions)
+    private SimulatedIstioFleet(IReadOnlyList<(string Name, SimulatedKubeCluster Kube)> clusters, IReadOnlyDictionary<string, string> kubeconfigs, KubernetesAdapterOptions adapterOptions, SimulatedAksAddOn? addOn)
     {
+        AddOn = addOn;
         Clusters = clusters;
         KubeconfigPaths = kubeconfigs;
         AdapterOptions = adapterOptions;
     }
 
     public IReadOnlyList<(string Name, SimulatedKubeCluster Kube)> Clusters { get; }
+
+    /// <summary>The Key Vault test server and CSI drivers when the clusters run the AKS Istio add-on.</summary>
+    public SimulatedAksAddOn? AddOn { get; }
 
     /// <summary>Cluster name → its kubeconfig file.</summary>
     public IReadOnlyDictionary<string, string> KubeconfigPaths { get; }
@@ -83,6 +93,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         var clusters = new List<(string Name, SimulatedKubeCluster Kube)>();
         var kubeconfigs = new Dictionary<string, string>(StringComparer.Ordinal);
         var chainAbove = initialIssuer.ChainToRoot.Where(c => !c.Equals(initialIssuer.Issuer.Certificate)).ToList();
+        var addOn = mesh.AksAddOn is { } aks ? await SimulatedAksAddOn.StartAsync(aks, time, cancellationToken) : null;
         try
         {
             for (var i = 1; i <= count; i++)
@@ -94,23 +105,32 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
                     TimeProvider = time,
                     // The client refuses a kubeconfig user without credentials; this token lives only as long as the fleet.
                     BearerToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+                    IstioLayout = addOn?.Layout,
                 });
                 clusters.Add((name, kube));
-                kube.Store.SeedIstiod(multiRootMesh: true, version: mesh.IstiodVersion, proxyConfigXdsAgent: mesh.ProxyConfigXdsAgent);
-                kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
+                if (addOn is null)
+                    kube.Store.PutIstioCaCerts(initialIssuer.Issuer, chainAbove, initialIssuer.Bundle);
+                else
+                    await addOn.MountAsync(name, kube.Store, initialIssuer, cancellationToken);
+                kube.Store.SeedIstiod(multiRootMesh: true, version: mesh.IstiodVersion, proxyConfigXdsAgent: mesh.ProxyConfigXdsAgent, layout: addOn?.Layout);
                 await kube.StartAsync(cancellationToken);
+                addOn?.StartPolling(name);
                 kubeconfigs[name] = await WriteKubeconfigAsync(kube, kubeconfigDirectory, name, cancellationToken);
             }
         }
         catch
         {
+            if (addOn is not null)
+                await addOn.StopPollingAsync();
             foreach (var (_, kube) in clusters)
                 await kube.DisposeAsync();
+            if (addOn is not null)
+                await addOn.DisposeAsync();
             throw;
         }
 
         var adapterOptions = LoopbackAdapterOptions();
-        return new SimulatedIstioFleet(clusters, kubeconfigs, adapterOptions);
+        return new SimulatedIstioFleet(clusters, kubeconfigs, adapterOptions, addOn);
     }
 
     /// <summary>Adapter options that suit loopback API servers and second-long leaves (fast retries and rollout polls).</summary>
@@ -139,25 +159,29 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         return path;
     }
 
-    /// <summary>Registers every cluster to <paramref name="domain"/> as `rotation cluster add NAME --kubeconfig FILE --target istio` would.</summary>
+    /// <summary>Registers every cluster to <paramref name="domain"/> as `rotation cluster add NAME --kubeconfig FILE --target istio` (or `--target aks-istio:…`) would.</summary>
     public async Task RegisterAsync(IStateStore store, string domain, TimeProvider time, CancellationToken cancellationToken = default)
     {
         var registry = ClusterRegistry.Create(store, time, AdapterOptions);
         foreach (var (name, _) in Clusters)
         {
             await registry.AddAsync(
-                new ClusterAddRequest(name, domain, ClusterConnectionKind.Kubeconfig, KubeconfigPaths[name], ContextName, null, [TargetSpecParser.Parse("istio")]),
+                new ClusterAddRequest(name, domain, ClusterConnectionKind.Kubeconfig, KubeconfigPaths[name], ContextName, null, [AddOn?.Spec(name) ?? TargetSpecParser.Parse("istio")]),
                 cancellationToken);
         }
     }
 
     /// <summary>The resolver a rotation of the registered clusters goes through (the CLI's own, with loopback-friendly options).</summary>
     public KubernetesTargetResolver CreateResolver(IStateStore store, TimeProvider time) =>
-        new(store, new ClusterConnectionFactory(AdapterOptions, time));
+        new(store, new ClusterConnectionFactory(AdapterOptions, time, AddOn?.Credential, configureKeyVault: AddOn is null ? null : AddOn.Configure));
 
     public async ValueTask DisposeAsync()
     {
+        if (AddOn is not null)
+            await AddOn.StopPollingAsync();
         foreach (var (_, kube) in Clusters)
             await kube.DisposeAsync();
+        if (AddOn is not null)
+            await AddOn.DisposeAsync();
     }
 }

@@ -55,10 +55,14 @@ public sealed class IstioController : SimulatedMeshController
         public DateTimeOffset PendingSince;
     }
 
-    public IstioController(KubeObjectStore store, MeshControllerOptions? options = null)
+    public IstioController(KubeObjectStore store, MeshControllerOptions? options = null, IstioLayout? layout = null)
         : base(store, options)
     {
+        Layout = layout ?? IstioLayout.Upstream;
     }
+
+    /// <summary>Where this istiod runs and which secret its /etc/cacerts shows (upstream Istio or the AKS add-on).</summary>
+    public IstioLayout Layout { get; }
 
     /// <summary>How long after a cacerts write the mounted files change (kubelet sync); zero by default for fast tests.</summary>
     public TimeSpan MountedFileDelay { get; set; } = TimeSpan.Zero;
@@ -123,25 +127,25 @@ public sealed class IstioController : SimulatedMeshController
     }
 
     /// <summary>The release the istiod Deployment runs now.</summary>
-    public IstiodRelease Release => IstiodRelease.FromImage(Image(Store.TryGet(ResourceKinds.Deployments, IstioNames.Namespace, IstioNames.IstiodDeployment)));
+    public IstiodRelease Release => IstiodRelease.FromImage(Image(Store.TryGet(ResourceKinds.Deployments, Layout.Namespace, Layout.IstiodDeployment)));
 
     protected override bool IsRelevant(ObjectChangedEventArgs change) =>
-        (change.Kind == ResourceKinds.Secrets && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.CaSecret)
-        || (change.Kind == ResourceKinds.Deployments && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.IstiodDeployment)
+        (change.Kind == ResourceKinds.Secrets && change.Namespace == Layout.Namespace && change.Name == Layout.CaSecret)
+        || (change.Kind == ResourceKinds.Deployments && change.Namespace == Layout.Namespace && change.Name == Layout.IstiodDeployment)
         || (change.Kind == ResourceKinds.Namespaces && change.Type == ObjectChangeType.Added)
         || (change.Kind == ResourceKinds.ConfigMaps && change.Name == IstioNames.RootConfigMap && change.Type != ObjectChangeType.Added)
-        || (change.Kind == ResourceKinds.ConfigMaps && change.Namespace == IstioNames.Namespace && change.Name == IstioNames.MeshConfigMap)
+        || (change.Kind == ResourceKinds.ConfigMaps && change.Namespace == Layout.Namespace && change.Name == Layout.MeshConfigMap)
         || change.Kind == ResourceKinds.Pods;
 
     protected override void Reconcile()
     {
         lock (_lock)
         {
-            var istiod = Store.TryGet(ResourceKinds.Deployments, IstioNames.Namespace, IstioNames.IstiodDeployment);
+            var istiod = Store.TryGet(ResourceKinds.Deployments, Layout.Namespace, Layout.IstiodDeployment);
             if (istiod is null)
                 return;
             var templateHash = WorkloadController.TemplateHash(istiod["spec"]?["template"]);
-            var caSecret = Store.TryGet(ResourceKinds.Secrets, IstioNames.Namespace, IstioNames.CaSecret);
+            var caSecret = Store.TryGet(ResourceKinds.Secrets, Layout.Namespace, Layout.CaSecret);
             var release = IstiodRelease.FromImage(Image(istiod));
             var replicas = istiod["spec"]?["replicas"] is null ? 1 : Math.Max(1, (int)KubeObjects.LongAt(istiod["spec"]!["replicas"]));
             if (templateHash != _istiodTemplateHash && templateHash != _startingHash)
@@ -196,7 +200,7 @@ public sealed class IstioController : SimulatedMeshController
         {
             if (port == 15000 && pathAndQuery.StartsWith("/config_dump", StringComparison.Ordinal))
                 return _agents.ConfigDump(@namespace, pod) is { } dump ? new PodHttpAnswerText("application/json", dump) : null;
-            if (port == IstiodMetrics.MonitoringPort && @namespace == IstioNames.Namespace && pathAndQuery.StartsWith("/metrics", StringComparison.Ordinal))
+            if (port == IstiodMetrics.MonitoringPort && @namespace == Layout.Namespace && pathAndQuery.StartsWith("/metrics", StringComparison.Ordinal))
             {
                 var ordinal = IstiodPodNames().IndexOf(pod);
                 if (ordinal < 0 || ordinal >= _replicas.Count)
@@ -210,7 +214,7 @@ public sealed class IstioController : SimulatedMeshController
 
     /// <summary>The istiod pods in name order: replica ordinal i is the i-th.</summary>
     public List<string> IstiodPodNames() =>
-        Store.List(ResourceKinds.Pods, IstioNames.Namespace, p => KubeObjects.Labels(p).GetValueOrDefault("app") == IstioNames.IstiodDeployment)
+        Store.List(ResourceKinds.Pods, Layout.Namespace, p => KubeObjects.Labels(p).GetValueOrDefault("app") == Layout.IstiodDeployment)
             .Items.Select(p => KubeObjects.Name(p)!).Order(StringComparer.Ordinal).ToList();
 
     private T Leader<T>(Func<Replica, T> read)
@@ -221,7 +225,7 @@ public sealed class IstioController : SimulatedMeshController
 
     private bool MeshPcds()
     {
-        var mesh = Store.TryGet(ResourceKinds.ConfigMaps, IstioNames.Namespace, IstioNames.MeshConfigMap);
+        var mesh = Store.TryGet(ResourceKinds.ConfigMaps, Layout.Namespace, Layout.MeshConfigMap);
         var text = mesh is null ? null : KubeObjects.ConfigMapText(mesh, IstioNames.MeshConfigKey);
         var m = text is null ? null : System.Text.RegularExpressions.Regex.Match(text, IstioNames.PcdsEnv + @":\s*""?([^""\s]*)""?");
         return m is { Success: true } && IstioProxyAgents.GoBool(m.Groups[1].Value) == true;
@@ -302,7 +306,7 @@ public sealed class IstioController : SimulatedMeshController
     /// <summary>VerifyAndSetAll: the chain must verify against root-cert.pem, and with a CRL every chain certificate must have signed one.</summary>
     private bool Load(Replica replica, CaFiles files, string? crl, string decision)
     {
-        var (loaded, error) = SigningCaLoader.Load(files.SigningCert is null ? null : files.SigningCert.TrimEnd() + "\n" + (files.Chain ?? ""), files.Key, files.Root, Time.GetUtcNow(), $"secret {IstioNames.Namespace}/{IstioNames.CaSecret}");
+        var (loaded, error) = SigningCaLoader.Load(files.SigningCert is null ? null : files.SigningCert.TrimEnd() + "\n" + (files.Chain ?? ""), files.Key, files.Root, Time.GetUtcNow(), $"secret {Layout.Namespace}/{Layout.CaSecret}");
         if (loaded is not null && crl is not null && MissingCrlSigners(crl, files.Chain ?? files.SigningCert!) is { Count: > 0 } missing)
         {
             (loaded, error) = (null, $"Failed to update new Plug-in CA certs: missing CRL signed by certificates: [{string.Join(" ", missing)}]");

@@ -16,12 +16,15 @@ public static class MeshSeeding
     /// <param name="extraEnv">More pilot env, e.g. PILOT_ENABLE_CA_CRL.</param>
     /// <param name="proxyConfigXdsAgent">When set, the mesh config ConfigMap istio-system/istio gets
     /// defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT (PCDS for every injected proxy), as article 003 sets it.</param>
-    public static JsonObject SeedIstiod(this KubeObjectStore store, bool? multiRootMesh = null, string version = "1.26.2", IReadOnlyDictionary<string, string>? extraEnv = null, bool? proxyConfigXdsAgent = null)
+    /// <param name="layout">Upstream Istio (default) or the AKS add-on (<see cref="IstioLayout.AksAddOn"/>): the add-on's istiod
+    /// runs MCR's pilot image and mounts /etc/cacerts from the CSI volume of its SecretProviderClass.</param>
+    public static JsonObject SeedIstiod(this KubeObjectStore store, bool? multiRootMesh = null, string version = "1.26.2", IReadOnlyDictionary<string, string>? extraEnv = null, bool? proxyConfigXdsAgent = null, IstioLayout? layout = null)
     {
-        store.EnsureNamespace(IstioNames.Namespace);
+        var at = layout ?? IstioLayout.Upstream;
+        store.EnsureNamespace(at.Namespace);
         if (proxyConfigXdsAgent is { } pcds)
         {
-            store.PutConfigMap(IstioNames.Namespace, IstioNames.MeshConfigMap, new Dictionary<string, string>
+            store.PutConfigMap(at.Namespace, at.MeshConfigMap, new Dictionary<string, string>
             {
                 [IstioNames.MeshConfigKey] = $"defaultConfig:\n  proxyMetadata:\n    {IstioNames.PcdsEnv}: \"{(pcds ? "true" : "false")}\"\n",
             });
@@ -38,12 +41,31 @@ public static class MeshSeeding
             env.Add(new JsonObject { ["name"] = name, ["value"] = value });
         }
 
-        return store.Put(ResourceKinds.Deployments, Deployment(IstioNames.Namespace, IstioNames.IstiodDeployment, 1, new JsonObject
+        var deployment = Deployment(at.Namespace, at.IstiodDeployment, 1, new JsonObject
         {
             ["name"] = IstioNames.IstiodContainer,
-            ["image"] = "docker.io/istio/pilot:" + version,
+            ["image"] = (at.Revision is null ? "docker.io/istio/pilot:" : "mcr.microsoft.com/oss/istio/pilot:") + version,
             ["env"] = env,
-        }));
+        });
+        if (at.SecretProviderClass is { } spc)
+        {
+            // The add-on's istiod: revision label, and /etc/cacerts from the Secrets Store CSI driver (volume "cacerts",
+            // as the kubelet event in the add-on's troubleshooting article names it).
+            var template = deployment["spec"]!["template"]!;
+            template["metadata"]!["labels"]!["istio.io/rev"] = at.Revision;
+            template["spec"]!["volumes"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "cacerts",
+                ["csi"] = new JsonObject
+                {
+                    ["driver"] = CsiSecretsStoreDriver.DriverName,
+                    ["readOnly"] = true,
+                    ["volumeAttributes"] = new JsonObject { ["secretProviderClass"] = spc },
+                },
+            });
+        }
+
+        return store.Put(ResourceKinds.Deployments, deployment);
     }
 
     /// <summary>The plug-in CA secret istio-system/cacerts.</summary>

@@ -7,8 +7,9 @@ namespace Rotation.Infra.Kubernetes.Clusters;
 /// <summary>An API client for one registered cluster, shared by that cluster's targets.</summary>
 public sealed class ClusterConnection : IDisposable
 {
-    public ClusterConnection(string clusterName, IKubernetes client, KubernetesAdapterOptions options, TimeProvider timeProvider)
+    public ClusterConnection(string clusterName, IKubernetes client, KubernetesAdapterOptions options, TimeProvider timeProvider, KeyVaultSecretsAccess? keyVault = null)
     {
+        KeyVault = keyVault ?? new KeyVaultSecretsAccess(() => new Azure.Identity.DefaultAzureCredential());
         ClusterName = clusterName;
         Client = client;
         Options = options;
@@ -19,6 +20,9 @@ public sealed class ClusterConnection : IDisposable
     public IKubernetes Client { get; }
     public KubernetesAdapterOptions Options { get; }
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>Key Vault secret clients for targets that keep their CA material there (aks-istio).</summary>
+    public KeyVaultSecretsAccess KeyVault { get; }
 
     private readonly Lock _watchLock = new();
     private ClusterChangeWatch? _watch;

@@ -16,15 +16,21 @@ public sealed class ClusterConnectionFactory
 {
     private readonly KubernetesAdapterOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly TokenCredential? _credential;
     private readonly AksOptions _aksOptions;
+    private readonly KeyVaultSecretsAccess _keyVault;
+    private readonly Lazy<TokenCredential> _sharedCredential;
 
-    public ClusterConnectionFactory(KubernetesAdapterOptions? options = null, TimeProvider? timeProvider = null, TokenCredential? azureCredential = null, AksOptions? aksOptions = null)
+    /// <param name="azureCredential">The one credential for AKS (Entra token for the API server) and Key Vault; DefaultAzureCredential when null.</param>
+    /// <param name="configureKeyVault">Adjusts the Key Vault secret clients' options (tests: the transport to the Key Vault test server).</param>
+    public ClusterConnectionFactory(KubernetesAdapterOptions? options = null, TimeProvider? timeProvider = null, TokenCredential? azureCredential = null, AksOptions? aksOptions = null,
+        Action<Azure.Security.KeyVault.Secrets.SecretClientOptions>? configureKeyVault = null)
     {
         _options = options ?? new KubernetesAdapterOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _credential = azureCredential;
         _aksOptions = aksOptions ?? new AksOptions();
+        // One credential (one token cache) for every Azure call a connection makes, created on first use.
+        _sharedCredential = new Lazy<TokenCredential>(() => azureCredential ?? new DefaultAzureCredential());
+        _keyVault = new KeyVaultSecretsAccess(() => _sharedCredential.Value, configureKeyVault);
     }
 
     public KubernetesAdapterOptions Options => _options;
@@ -56,12 +62,12 @@ public sealed class ClusterConnectionFactory
     {
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan; // the retry handler times each attempt
         var client = new k8s.Kubernetes(configuration, new RetryHandler(_options.Retry, _timeProvider));
-        return new ClusterConnection(clusterName, client, _options, _timeProvider);
+        return new ClusterConnection(clusterName, client, _options, _timeProvider, _keyVault);
     }
 
     private async Task<KubernetesClientConfiguration> AksConfigurationAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
     {
-        var credential = _credential ?? new DefaultAzureCredential();
+        var credential = _sharedCredential.Value;
         var resourceId = cluster.AksResourceId ?? throw new DomainException($"cluster '{cluster.Name}' has no AKS resource id: register it again with --aks");
         var (server, cas) = await new AksEndpointResolver(credential, _aksOptions).ResolveAsync(resourceId, cancellationToken);
         return new KubernetesClientConfiguration

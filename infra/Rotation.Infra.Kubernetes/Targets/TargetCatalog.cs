@@ -2,6 +2,7 @@ using Rotation.Core.Domain;
 using Rotation.Infra.Files;
 using Rotation.Infra.Files.Endpoints;
 using Rotation.Infra.Kubernetes.Clusters;
+using Rotation.Infra.Kubernetes.Targets.AksIstio;
 using Rotation.Infra.Kubernetes.Targets.CertManager;
 using Rotation.Infra.Kubernetes.Targets.Istio;
 using Rotation.Infra.Kubernetes.Targets.Linkerd;
@@ -15,6 +16,7 @@ public static class TargetCatalog
     private static readonly Dictionary<string, IReadOnlyList<string>> OptionKeys = new(StringComparer.Ordinal)
     {
         [IstioPluginCaTarget.KindName] = IstioTargetOptions.Keys,
+        [AksIstioPluginCaTarget.KindName] = AksIstioTargetOptions.Keys,
         [LinkerdTarget.KindName] = LinkerdTargetOptions.Keys,
         [CertManagerCaIssuerTarget.KindName] = CertManagerTargetOptions.Keys,
         [TrustManagerTarget.KindName] = TrustManagerTargetOptions.Keys,
@@ -53,6 +55,7 @@ public static class TargetCatalog
         return ParseOptions(spec, connection.Options) switch
         {
             IstioTargetOptions istio => new IstioPluginCaTarget(connection, istio),
+            AksIstioTargetOptions aksIstio => new AksIstioPluginCaTarget(connection, aksIstio),
             LinkerdTargetOptions linkerd => new LinkerdTarget(connection, linkerd),
             CertManagerTargetOptions certManager => new CertManagerCaIssuerTarget(connection, certManager),
             TrustManagerTargetOptions trustManager => new TrustManagerTarget(connection, trustManager),
@@ -63,6 +66,7 @@ public static class TargetCatalog
     private static object ParseOptions(TargetSpec spec, KubernetesAdapterOptions adapter) => spec.Kind switch
     {
         IstioPluginCaTarget.KindName => IstioTargetOptions.From(spec),
+        AksIstioPluginCaTarget.KindName => AksIstioTargetOptions.From(spec),
         LinkerdTarget.KindName => LinkerdTargetOptions.From(spec, adapter.RestartConcurrency, adapter.MountedConfigMapSyncWait),
         CertManagerCaIssuerTarget.KindName => CertManagerTargetOptions.From(spec),
         TrustManagerTarget.KindName => TrustManagerTargetOptions.From(spec),

@@ -1,4 +1,5 @@
 using Rotation.Core.Domain;
+using Rotation.Infra.Kubernetes.Targets.AksIstio;
 using Rotation.Infra.Kubernetes.Targets.CertManager;
 using Rotation.Infra.Kubernetes.Targets.Istio;
 using Rotation.Infra.Kubernetes.Targets.Linkerd;
@@ -12,6 +13,10 @@ public static class TargetObjects
     public static IReadOnlyList<string> Of(TargetSpec spec) => spec.Kind switch
     {
         IstioPluginCaTarget.KindName => IstioTargetOptions.From(spec) is var istio ? [$"secret {istio.Namespace}/{istio.Secret}"] : [],
+        // The synced cacerts is the CSI driver's, but an istio target there would fight it; the vault secrets are what is written.
+        AksIstioPluginCaTarget.KindName => AksIstioTargetOptions.From(spec) is var aks
+            ? [$"secret {aks.Istio.Namespace}/{aks.Istio.Secret}", .. aks.ObjectNames.Select(n => $"key vault {aks.KeyVault.Host} secret {n.ToLowerInvariant()}")]
+            : [],
         LinkerdTarget.KindName => LinkerdTargetOptions.From(spec, 1) is var linkerd
             ? [$"configmap {linkerd.Namespace}/{linkerd.TrustRootsConfigMap}", $"secret {linkerd.Namespace}/{linkerd.IssuerSecret}"]
             : [],

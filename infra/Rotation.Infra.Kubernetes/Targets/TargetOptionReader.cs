@@ -14,6 +14,8 @@ internal sealed class TargetOptionReader
         _options = spec.Options;
     }
 
+    public string Kind => _kind;
+
     public string Get(string key, string fallback) =>
         _options.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : fallback;
 

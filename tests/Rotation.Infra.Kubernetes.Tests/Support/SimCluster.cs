@@ -54,13 +54,16 @@ public sealed class SimCluster : IAsyncDisposable
     };
 
     /// <param name="clock">The simulated cluster's idea of "now" (certificate validity, timestamps); its delays stay real.</param>
-    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false, TimeProvider? clock = null)
+    /// <param name="istioLayout">Where the simulated istiod runs (upstream Istio by default, or the AKS add-on).</param>
+    /// <param name="factory">Makes the connection (default: from the kubeconfig, with no Azure credential).</param>
+    public static async Task<SimCluster> StartAsync(string name = "prod-west", KubernetesAdapterOptions? options = null, bool controllers = false, TimeProvider? clock = null,
+        Rotation.Infra.Kubernetes.Simulator.Controllers.IstioLayout? istioLayout = null, ClusterConnectionFactory? factory = null)
     {
         SimulatedKubeCluster? mesh = null;
         SimulatedKubeApiServer server;
         if (controllers)
         {
-            mesh = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30), TimeProvider = clock ?? TimeProvider.System });
+            mesh = new SimulatedKubeCluster(new SimulatedKubeClusterOptions { BearerToken = "sim-token", PropagationDelay = TimeSpan.FromMilliseconds(30), TimeProvider = clock ?? TimeProvider.System, IstioLayout = istioLayout });
             await mesh.StartAsync();
             server = mesh.Server;
         }
@@ -73,7 +76,7 @@ public sealed class SimCluster : IAsyncDisposable
         var cluster = new SimCluster(name, server, options ?? FastOptions(), mesh);
         cluster.KubeconfigPath = cluster._directory.Write("kubeconfig", server.CreateKubeconfigYaml("sim"));
         // One clock for the cluster and Rotation, as on a real cluster whose clocks agree (the gates compare write times with pod starts and events).
-        cluster.Factory = new ClusterConnectionFactory(cluster.Options, clock);
+        cluster.Factory = factory ?? new ClusterConnectionFactory(cluster.Options, clock);
         cluster.Connection = await cluster.Factory.ConnectAsync(cluster.Registration([]));
         return cluster;
     }

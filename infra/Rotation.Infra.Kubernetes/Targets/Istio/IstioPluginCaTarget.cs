@@ -33,7 +33,13 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
     private readonly IstiodReplicaEvidence _replicas;
 
     public IstioPluginCaTarget(ClusterConnection connection, IstioTargetOptions options)
-        : base(connection, KindName)
+        : this(connection, options, KindName)
+    {
+    }
+
+    /// <summary>The same evidence under another kind's name: the AKS add-on target reads its cluster through this one.</summary>
+    internal IstioPluginCaTarget(ClusterConnection connection, IstioTargetOptions options, string kind)
+        : base(connection, kind)
     {
         _options = options;
         _proxies = new IstioProxyEvidence(connection, Name);
@@ -135,7 +141,10 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
             await RestartIstiodAsync(context, cancellationToken);
     }
 
-    public override async Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
+    public override Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default) => ReportTrustAsync(null, cancellationToken);
+
+    /// <param name="rootsChangedAt">When root-cert.pem last changed, for the proxies' time rule, when cacerts itself cannot say (a synced copy).</param>
+    internal async Task<TrustReport> ReportTrustAsync(DateTimeOffset? rootsChangedAt, CancellationToken cancellationToken)
     {
         var secret = await ReadSecretAsync(_options.Namespace, _options.Secret, cancellationToken);
         var rootText = Text(secret, RootCert);
@@ -164,7 +173,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
 
         var leaderMap = maps.FirstOrDefault(m => m.Namespace() == _options.Namespace);
         stores.AddRange(await ObserveReplicasAsync(secret, leaderMap, cancellationToken));
-        stores.AddRange(await ObserveProxiesAsync(secret, leaderMap, cancellationToken));
+        stores.AddRange(await ObserveProxiesAsync(secret, leaderMap, rootsChangedAt, cancellationToken));
         return new TrustReport(Name, stores);
     }
 
@@ -248,14 +257,14 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
     /// every agent has refreshed its certificate and taken the roots istiod served (the published ConfigMap); before
     /// that it holds the gate, saying until when.
     /// </summary>
-    private async Task<IEnumerable<TrustStoreObservation>> ObserveProxiesAsync(V1Secret? secret, V1ConfigMap? published, CancellationToken cancellationToken)
+    private async Task<IEnumerable<TrustStoreObservation>> ObserveProxiesAsync(V1Secret? secret, V1ConfigMap? published, DateTimeOffset? rootsChangedAt, CancellationToken cancellationToken)
     {
         var pods = await _proxies.ListMeshedPodsAsync(cancellationToken);
         if (pods.Count == 0)
             return [];
         var sample = IstioProxyEvidence.Sample(pods, _options.ProxySample);
         var reads = await _proxies.ReadAsync(sample, cancellationToken);
-        var changedAt = RootsChangedAt(secret);
+        var changedAt = rootsChangedAt ?? RootsChangedAt(secret);
         var settledAt = changedAt + _options.CertTtl + _options.Grace;
         var now = Connection.TimeProvider.GetUtcNow();
         var observations = new List<TrustStoreObservation>();
@@ -339,7 +348,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
     }
 
     /// <summary>The watcher rule of the istiod that runs (its version and ISTIO_MULTIROOT_MESH); an unknown version gets the strictest GA rule.</summary>
-    private async Task<IstiodReloadRule> ReloadRuleAsync(CancellationToken cancellationToken)
+    internal async Task<IstiodReloadRule> ReloadRuleAsync(CancellationToken cancellationToken)
     {
         var istiod = await ReadIstiodAsync(cancellationToken);
         var version = istiod is null ? null : VersionOf(istiod).Version;

@@ -46,7 +46,7 @@ public sealed record IstioTargetOptions(
     }
 
     /// <summary>Go-style durations as Istio writes them: 24h, 90m, 45s (whole numbers, one unit).</summary>
-    private static TimeSpan? Duration(TargetOptionReader options, string key)
+    internal static TimeSpan? Duration(TargetOptionReader options, string key)
     {
         var text = options.Get(key, "");
         if (text.Length == 0)
@@ -62,6 +62,6 @@ public sealed record IstioTargetOptions(
             }
         }
 
-        throw new DomainException($"target 'istio' option '{key}' must be a duration like 24h, 90m or 45s, not '{text}'");
+        throw new DomainException($"target '{options.Kind}' option '{key}' must be a duration like 24h, 90m or 45s, not '{text}'");
     }
 }
