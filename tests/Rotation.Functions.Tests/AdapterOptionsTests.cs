@@ -84,7 +84,7 @@ public sealed class AdapterOptionsTests
     {
         using var provider = Host(new() { ["Rotation:SqlitePath"] = "/tmp/rotation.db", ["Rotation:KeyDirectory"] = "/tmp/keys" });
 
-        Assert.IsType<SqliteStateStore>(provider.GetRequiredService<IStateStore>());
+        Assert.IsType<SqliteStateStore>(Assert.IsType<OutboxNudgingStateStore>(provider.GetRequiredService<IStateStore>()).Inner);
         Assert.IsType<LocalKeyCustody>(provider.GetRequiredService<IKeyCustody>());
         Assert.Null(provider.GetService<IEventSink>());
         Assert.IsType<UnconfiguredOutboxPublisher>(provider.GetRequiredService<IOutboxPublisher>());
@@ -104,7 +104,7 @@ public sealed class AdapterOptionsTests
             ["Rotation:WebhookUrl"] = "https://hooks.example/rotation",
         });
 
-        Assert.Equal("rotationstaging", Assert.IsType<TableStateStore>(provider.GetRequiredService<IStateStore>()).TableName);
+        Assert.Equal("rotationstaging", Assert.IsType<TableStateStore>(Assert.IsType<OutboxNudgingStateStore>(provider.GetRequiredService<IStateStore>()).Inner).TableName);
         Assert.IsType<KeyVaultKeyCustody>(provider.GetRequiredService<IKeyCustody>());
         Assert.Equal("webhook:https://hooks.example/rotation", Assert.IsType<WebhookSink>(provider.GetRequiredService<IEventSink>()).Name);
         Assert.IsType<OutboxDrain>(provider.GetRequiredService<IOutboxPublisher>());

@@ -130,7 +130,7 @@ public sealed class AzureAdaptersOrchestrationTests : IAsyncLifetime
                 },
             });
 
-        var store = Assert.IsType<TableStateStore>(host.Services.GetRequiredService<IStateStore>());
+        var store = Assert.IsType<TableStateStore>(Assert.IsType<OutboxNudgingStateStore>(host.Services.GetRequiredService<IStateStore>()).Inner);
         Assert.Equal(_table, store.TableName);
         Assert.IsType<KeyVaultKeyCustody>(host.Services.GetRequiredService<IKeyCustody>());
         var policy = FunctionsHarness.Policy with { ApprovalRequiredFor = [] };
@@ -152,12 +152,20 @@ public sealed class AzureAdaptersOrchestrationTests : IAsyncLifetime
         Assert.NotEmpty(_vault.Versions(KeyVaultNames.For(active.Key.Name)));
         var outbox = await store.ReadOutboxAsync();
         Assert.Contains(outbox, e => e.Event.Type == EventTypes.RotationCompleted);
-        Assert.NotEmpty(await store.ReadOutboxAsync(unpublishedOnly: true));
-        Assert.Empty(_topic.Received);
 
-        // The timer function, as the host resolves it.
+        // No timer ran: each commit's events were drained right after it (OutboxNudge), the last one included.
+        var nudge = host.Services.GetRequiredService<OutboxNudge>();
+        using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while ((await store.ReadOutboxAsync(unpublishedOnly: true)).Count > 0)
+                await Task.Delay(50, drained.Token);
+        }
+
+        Assert.True(nudge.Drains > 1, $"expected a drain after each commit with events, saw {nudge.Drains}");
+
+        // The timer function, as the host resolves it, then finds nothing left to send.
         var function = ActivatorUtilities.CreateInstance<PublishEventsFunction>(host.Services);
-        await function.RunAsync(new TimerInfo(), CancellationToken.None);
+        Assert.Equal(0, (await function.DrainAsync(CancellationToken.None)).Delivered);
 
         var arrived = _topic.Received.Select(e => e.GetProperty("id").GetString()!).ToList();
         Assert.Equal(outbox.Select(e => e.Event.Id).Order(), arrived.Order()); // each outbox event exactly once, by id

@@ -52,7 +52,7 @@ public sealed partial class BicepAppSettingsTests(CompiledTemplate compiled) : I
         _ = provider.GetRequiredService<IOptions<RotationTelemetryOptions>>().Value;
 
         // The adapters those settings choose, and the one credential they share: the identity AZURE_CLIENT_ID names.
-        var store = Assert.IsType<TableStateStore>(provider.GetRequiredService<IStateStore>());
+        var store = Assert.IsType<TableStateStore>(Assert.IsType<OutboxNudgingStateStore>(provider.GetRequiredService<IStateStore>()).Inner);
         Assert.Equal(new Uri(TableEndpoint + "rotation"), store.Endpoint);
         Assert.IsType<KeyVaultKeyCustody>(provider.GetRequiredService<IKeyCustody>());
         var sink = Assert.IsType<EventGridSink>(provider.GetRequiredService<IEventSink>());

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Rotation.Cli;
 using Rotation.Core.Ports;
+using Rotation.Functions.Events;
 using Rotation.Functions.Hosting;
 using Rotation.Infra.AzureTables;
 using Rotation.Testing;
@@ -42,7 +43,8 @@ public sealed class SharedCompositionTests : IDisposable
             ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-0000000000c1",
         }).Build()).BuildServiceProvider();
 
-        var hostStore = host.GetRequiredService<IStateStore>();
+        // The host wraps its store only to drain the outbox after commits (OutboxNudgingStateStore); the store inside is the CLI's.
+        var hostStore = Assert.IsType<OutboxNudgingStateStore>(host.GetRequiredService<IStateStore>()).Inner;
         Assert.IsType<TableStateStore>(cli.Store);
         Assert.Equal(hostStore.GetType(), cli.Store.GetType());
         Assert.Equal(((TableStateStore)hostStore).Endpoint, ((TableStateStore)cli.Store).Endpoint);

@@ -61,7 +61,8 @@ public static class FunctionsServiceCollectionExtensions
             ? new OutboxDrain(publisher, sp.GetRequiredService<ILogger<OutboxDrain>>())
             : new UnconfiguredOutboxPublisher(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<ILogger<UnconfiguredOutboxPublisher>>()));
         services.TryAddSingleton<RotationStarter>();
-        return services;
+        // Events leave right after the commit that made them, and the PublishEvents timer sends whatever that missed.
+        return services.AddOutboxNudge();
     }
 }
 
