@@ -146,6 +146,8 @@ internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider 
         {
             case ("POST", ["certificates", var name, "create"]):
                 return Create(name, Parse(body), context);
+            case ("POST", ["certificates", var name, "import"]):
+                return Import(name, Parse(body));
             case ("GET", ["certificates", var name, "pending"]):
                 return GetOperation(name);
             case ("POST", ["certificates", var name, "pending", "merge"]):

@@ -13,7 +13,7 @@ namespace Rotation.Infra.KeyVault.Simulator;
 
 /// <summary>
 /// An Azure Key Vault data plane on loopback HTTPS that the real Azure SDK clients talk to unchanged: bearer-challenge
-/// authentication, certificate create / pending / merge / get / versions / update, secret set / get / versions, key get and keys/sign,
+/// authentication, certificate create / import / pending / merge / get / versions / update, secret set / get / versions, key get and keys/sign,
 /// with real keys and real signatures. Shapes follow the data-plane REST specification (Azure/azure-rest-api-specs
 /// specification/keyvault/data-plane, api-version 7.5) and recorded exchanges of the real service
 /// (Azure/azure-sdk-for-js@0448bd9d sdk/keyvault/keyvault-certificates/recordings/…/recording_can_create_a_certificate.json:

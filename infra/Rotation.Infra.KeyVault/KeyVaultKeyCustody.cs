@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Security.KeyVault.Certificates;
@@ -94,13 +96,82 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
     }
 
     /// <summary>
-    /// Not built yet: Key Vault's certificates/import would take the adopted key and chain as one PEM, but the test
-    /// server does not model it, and an import that cannot be tested is not offered. Refused before anything is sent.
+    /// Adoption: certificates/import with the key and chain as one PEM (policy content type PEM, so an exportable key's
+    /// secret is PEM as for created keys). A root is imported non-exportable, so from here on it only signs inside the
+    /// vault. The PEM exists in this process's memory for the one request and is cleared after it; it is never logged
+    /// or written. Importing the same certificate again (a re-run of adopt) returns the version the first import made.
+    /// HSM keys are refused: Key Vault takes an HSM key only through BYOK (a key-exchange-key wrapped transfer), which
+    /// Rotation does not do.
     /// </summary>
-    public Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default)
+    public async Task<CustodyKey> ImportKeyAsync(CustodyKeyRequest request, PrivateKey key, IReadOnlyList<Certificate> chain, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        throw new PkiException($"cannot adopt key '{request.Name}' into Key Vault: importing is not supported by Rotation's Key Vault custody yet; adopt with the local vault, or make a new trust domain in Key Vault with 'rotation init'");
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(chain);
+        if (chain.Count == 0)
+        {
+            throw new PkiException($"cannot adopt key '{request.Name}' into Key Vault: the chain is empty; pass the key's certificate first, then its issuers");
+        }
+
+        if (!key.Matches(chain[0]))
+        {
+            throw new PkiException($"cannot adopt key '{request.Name}' into Key Vault: the key is not the private half of '{chain[0].Subject}'; pass the key that certificate was issued for");
+        }
+
+        if (request.Role == CaRole.Root && request.Exportable)
+        {
+            throw new PkiException($"root key '{request.Name}' cannot be imported exportable: once in Key Vault a root key never leaves it; import it with Exportable = false");
+        }
+
+        if (request.Hsm || _options.Hsm)
+        {
+            throw new PkiException($"cannot adopt key '{request.Name}' into an HSM key: Key Vault takes HSM keys only through BYOK, which Rotation does not do; adopt into a software key (Hsm = false) or mint a new HSM root with 'rotation init'");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.OperationId))
+        {
+            throw new PkiException($"key '{request.Name}': an operation id is required so a retry finds the same key (use the adoption's id)");
+        }
+
+        _requests[request.Name] = request;
+        var versions = await VersionsAsync(request.Name, cancellationToken);
+        if (versions.Select(v => Tag(v, KeyVaultTags.KeyName)).FirstOrDefault(n => n is not null && n != request.Name) is { } other)
+        {
+            throw NameTaken(request.Name, other);
+        }
+
+        var thumbprint = Sha1Hex(chain[0]);
+        var imported = versions.LastOrDefault(v => Tag(v, KeyVaultTags.Status) == KeyVaultTags.Active
+            && string.Equals(Convert.ToHexString(v.X509Thumbprint ?? []), thumbprint, StringComparison.OrdinalIgnoreCase));
+        if (imported is null)
+        {
+            var pem = Encoding.ASCII.GetBytes(key.ToPkcs8Pem() + string.Concat(chain.Select(c => c.ToPem())));
+            try
+            {
+                var options = new ImportCertificateOptions(KeyVaultNames.For(request.Name), pem)
+                {
+                    Policy = Policy(request, "Unknown", reuseKey: false),
+                    Enabled = true,
+                };
+                foreach (var tag in Tags(request.Name, request, request.OperationId, KeyVaultTags.Active, null))
+                {
+                    options.Tags[tag.Key] = tag.Value;
+                }
+
+                imported = (await _certificates.ImportCertificateAsync(options, cancellationToken)).Value.Properties;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 400)
+            {
+                throw new PkiException($"Key Vault refused to import '{chain[0].Subject}' as {request.Name} ({ex.ErrorCode}: {ex.Message.Split('\n')[0]})", ex);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pem);
+            }
+        }
+
+        var adopted = await ToKeyAsync(request.Name, imported.Version, cancellationToken);
+        return adopted with { Chain = chain.ToList() };
     }
 
     public async Task<CustodyKey> GetKeyAsync(KeyReference reference, CancellationToken cancellationToken = default)

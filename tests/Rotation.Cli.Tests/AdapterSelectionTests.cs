@@ -110,6 +110,31 @@ public sealed class AdapterSelectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adopt_imports_an_istio_cacerts_directory_into_Key_Vault_and_the_root_key_never_comes_back()
+    {
+        var made = await OpenSslCaFiles.IstioAsync(_temp.File("cacerts"));
+        _cli.Clock = TimeProvider.System; // openssl made the CAs valid from the moment it wrote them
+
+        await _cli.SucceedAsync("--store", StoreAddress, "--vault", VaultAddress, "adopt", "--domain", Domain, "--from-dir", made.Directory);
+
+        var store = new TableStateStore(new TableStoreOptions { ConnectionString = _azurite.ConnectionString }, TimeProvider.System);
+        var adopted = new CaInventory(Domain, await store.ListAuthoritiesAsync(Domain));
+        Assert.Equal(Certificate.FromPem(await File.ReadAllTextAsync(made.RootCert)), adopted.ActiveRoot.Certificate);
+        Assert.Equal(KeyVaultKeyCustody.ProviderName, adopted.ActiveRoot.Key.Provider);
+        var rootVersion = Assert.Single(_vault.Versions(KeyVaultNames.For(adopted.ActiveRoot.Key.Name)));
+        Assert.Equal("false", rootVersion.Tags["rotation-exportable"]);
+        Assert.Equal("true", Assert.Single(_vault.Versions(KeyVaultNames.For(adopted.ActiveIntermediate.Key.Name))).Tags["rotation-exportable"]);
+
+        // The root key went in once, inside the import request; no answer of the vault carries it back.
+        var rootPkcs8 = Convert.ToBase64String(PrivateKey.FromPem(await File.ReadAllTextAsync(made.RootKey)).ExportPkcs8Der());
+        Assert.Contains(_vault.Exchanges, e => e.Path.EndsWith("/import", StringComparison.Ordinal) && e.Status == 200);
+        Assert.All(_vault.Exchanges, e => Assert.DoesNotContain(rootPkcs8, e.ResponseBody.Replace("\\n", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal));
+        var inventory = await _cli.SucceedAsync("--store", StoreAddress, "--vault", VaultAddress, "inventory");
+        Assert.Contains(" root ", inventory.StdOut, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_cli.Home, CliServices.DatabaseFileName)));
+    }
+
+    [Fact]
     public async Task The_home_configuration_file_and_the_environment_choose_the_adapters_once()
     {
         Directory.CreateDirectory(_cli.Home);

@@ -8,9 +8,6 @@ public sealed class KeyVaultCustodyContractTests : KeyCustodyContract, IAsyncLif
 {
     private readonly List<KeyVaultFixture> _fixtures = [];
 
-    // Adoption into Key Vault (certificates/import) is not built: the contract asserts the clear refusal instead.
-    protected override bool ImportsKeys => false;
-
     protected override async Task<IKeyCustody> CreateCustodyAsync()
     {
         var fixture = await KeyVaultFixture.StartAsync();

@@ -102,6 +102,56 @@ public sealed class KeyVaultCustodyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_adopted_root_is_imported_non_exportable_signs_in_the_vault_and_its_key_never_comes_back()
+    {
+        var custody = _fixture.Custody();
+        var adopted = Rotation.Testing.TestPki.Hierarchy(Now);
+
+        var root = await custody.ImportKeyAsync(Root("adopted-root", "adopt"), adopted.Root.Key, [adopted.Root.Certificate]);
+        var next = await CustodyAuthorities.CreateIntermediateAsync(custody, Intermediate("next-int", "rot-1"), IntermediateCa, root, default);
+
+        // One import request: PEM content, a non-exportable key, Rotation's tags; then the new intermediate was
+        // certified by keys/sign on the imported version's key, inside the vault.
+        var import = Assert.Single(Vault.Exchanges, e => e.Path.EndsWith("/import", StringComparison.Ordinal));
+        Assert.Equal(200, import.Status);
+        var policy = JsonNode.Parse(import.RequestBody)!["policy"]!;
+        Assert.False(policy["key_props"]!["exportable"]!.GetValue<bool>());
+        Assert.Equal("application/x-pem-file", policy["secret_props"]!["contentType"]!.GetValue<string>());
+        Assert.Equal("active", Vault.Versions("adopted-root").Single().Tags["rotation-status"]);
+        Assert.Equal(1, Vault.Signatures[$"adopted-root/{root.Reference.Version}"]);
+        Assert.True(next.Certificate!.IsSignedBy(adopted.Root.Certificate));
+        await Assert.ThrowsAsync<PkiException>(() => custody.ExportAsync(root.Reference));
+
+        // The key went in once; nothing the vault answered, the root's own secret included, carries it back.
+        var secrets = new SecretClient(Vault.VaultUri, _fixture.Credential, SecretOptions());
+        var rootSecret = await secrets.GetSecretAsync("adopted-root", root.Reference.Version);
+        Assert.DoesNotContain("PRIVATE KEY", rootSecret.Value.Value, StringComparison.Ordinal);
+        var rootPkcs8 = Convert.ToBase64String(adopted.Root.Key.ExportPkcs8Der());
+        Assert.All(Vault.Exchanges, e => Assert.DoesNotContain(rootPkcs8, e.ResponseBody.Replace("\\n", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        // A second adopt of the same certificate (a re-run) finds the first import and imports nothing.
+        var again = await custody.ImportKeyAsync(Root("adopted-root", "adopt-again"), adopted.Root.Key, [adopted.Root.Certificate]);
+        Assert.Equal(root.Reference, again.Reference);
+        Assert.Single(Vault.Exchanges, e => e.Path.EndsWith("/import", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Adopting_into_an_hsm_key_or_as_an_exportable_root_is_refused_before_anything_is_sent()
+    {
+        var adopted = Rotation.Testing.TestPki.Hierarchy(Now);
+
+        var hsm = await Assert.ThrowsAsync<PkiException>(() => _fixture.Custody(hsm: true).ImportKeyAsync(Root("hsm-root", "adopt"), adopted.Root.Key, [adopted.Root.Certificate]));
+        Assert.Contains("BYOK", hsm.Message, StringComparison.Ordinal);
+        var exportable = await Assert.ThrowsAsync<PkiException>(() => _fixture.Custody().ImportKeyAsync(
+            new CustodyKeyRequest("loose-root", KeyAlgorithm.EcdsaP256, true, "adopt", "mesh.example.internal", CaRole.Root), adopted.Root.Key, [adopted.Root.Certificate]));
+        Assert.Contains("never leaves", exportable.Message, StringComparison.Ordinal);
+        var mismatched = await Assert.ThrowsAsync<PkiException>(() => _fixture.Custody().ImportKeyAsync(Root("odd-root", "adopt"), adopted.Intermediate.Key, [adopted.Root.Certificate]));
+        Assert.Contains("not the private half", mismatched.Message, StringComparison.Ordinal);
+
+        Assert.DoesNotContain(Vault.Exchanges, e => e.Path.EndsWith("/import", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Every_client_authenticates_through_the_bearer_challenge_with_one_credential()
     {
         var custody = _fixture.Custody();
