@@ -1,6 +1,7 @@
 using Rotation.Core.Domain;
 using Rotation.Core.Events;
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
 using Rotation.Core.Tests.Rotations.Support;
 
 namespace Rotation.Core.Tests.Rotations;
@@ -87,6 +88,45 @@ public sealed class AbortTests
 
         Assert.Contains("point of no return", ex.Message);
         Assert.Equal(RotationStatus.Running, (await h.RecordAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task An_abort_that_arrives_while_the_old_root_is_being_dropped_is_refused_and_the_rotation_completes()
+    {
+        var (h, id) = await AtAsync(RotationPhase.RetireOldRoot);
+        await h.Service.ApproveAsync(id, null, "alice");
+        Exception? abort = null;
+        // The abort lands while the step is already writing bundles without A. Before the claim it was accepted (the
+        // record did not show the phase started yet), the step's commit then conflicted, and the unwind went on to
+        // reinstate A1 under trust stores that no longer held A.
+        h.Meshes[0].DuringNextBundleWrite = async () => abort = await Record.ExceptionAsync(() => h.Service.AbortAsync(id, "alice"));
+
+        await h.RunCurrentAsync(id);
+
+        Assert.IsType<UnsafeStepException>(abort);
+        Assert.Contains("point of no return", abort!.Message, StringComparison.Ordinal);
+        var done = await h.DriveAsync(id);
+        Assert.Equal(RotationStatus.Completed, done.Status);
+        Assert.Contains(done.Audit, a => a.Event == AbortPlanner.PointOfNoReturnClaimed && a.Phase == RotationPhase.RetireOldRoot);
+        Assert.All(h.Meshes, m => Assert.DoesNotContain(h.RootA.Sha256, m.Bundle.Fingerprints));
+    }
+
+    [Fact]
+    public async Task An_abort_committed_before_the_claim_wins_and_the_point_of_no_return_writes_nothing()
+    {
+        var (h, id) = await AtAsync(RotationPhase.RetireOldRoot);
+        await h.Service.ApproveAsync(id, null, "alice");
+        var stale = await h.RecordAsync(id);
+        await h.Service.AbortAsync(id, "alice");
+        var writes = h.Meshes.Sum(m => m.BundleWrites);
+
+        // A runner that loaded the record before the abort: its claim conflicts, so it writes nothing.
+        var claimed = await PointOfNoReturnClaim.ClaimAsync(h.Store, stale, RotationPhase.RetireOldRoot, DateTimeOffset.UtcNow, default);
+
+        Assert.Null(claimed);
+        Assert.Equal(writes, h.Meshes.Sum(m => m.BundleWrites));
+        Assert.Equal(RotationStatus.Aborted, (await h.DriveAsync(id, autoApprove: false)).Status);
+        Assert.All(h.Meshes, m => Assert.Contains(h.RootA.Sha256, m.Bundle.Fingerprints));
     }
 
     [Fact]

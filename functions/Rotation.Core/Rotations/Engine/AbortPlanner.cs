@@ -7,10 +7,17 @@ namespace Rotation.Core.Rotations.Engine;
 /// </summary>
 public static class AbortPlanner
 {
+    /// <summary>The audit event <see cref="PointOfNoReturnClaim"/> commits before the point of no return's first write.</summary>
+    public const string PointOfNoReturnClaimed = "PointOfNoReturnClaimed";
+
+    /// <summary>The phase of <paramref name="record"/>'s kind that removes old trust (or retires the old issuer): no abort once it started.</summary>
+    public static RotationPhase PointOfNoReturn(RotationRecord record) =>
+        record.Kind == RotationKind.Root ? RotationPhase.RetireOldRoot : RotationPhase.RetireOldIntermediate;
+
     /// <summary>True once the point of no return has started: old trust is being removed.</summary>
     public static bool PastPointOfNoReturn(RotationRecord record)
     {
-        var noReturn = record.Kind == RotationKind.Root ? RotationPhase.RetireOldRoot : RotationPhase.RetireOldIntermediate;
+        var noReturn = PointOfNoReturn(record);
         var index = IndexOf(record, noReturn);
         if (record.PhaseIndex > index)
         {
@@ -18,7 +25,9 @@ public static class AbortPlanner
         }
 
         return record.PhaseIndex == index
-            && (record.Gate?.Phase == noReturn || record.Targets.Values.Any(t => t.Phase == noReturn));
+            && (record.Gate?.Phase == noReturn
+                || record.Targets.Values.Any(t => t.Phase == noReturn)
+                || record.Audit.Any(a => a.Event == PointOfNoReturnClaimed && a.Phase == noReturn));
     }
 
     public static IReadOnlyList<RotationPhase> UnwindPlan(RotationRecord record)

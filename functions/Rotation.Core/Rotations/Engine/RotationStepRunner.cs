@@ -31,6 +31,18 @@ public sealed partial class RotationStepRunner(
             return record;
         }
 
+        if (PointOfNoReturnClaim.IsNeeded(record, phase))
+        {
+            var claimed = await PointOfNoReturnClaim.ClaimAsync(store, record, phase, time.GetUtcNow(), cancellationToken);
+            if (claimed is null)
+            {
+                // An abort (or another runner) changed the record first: nothing was written, re-decide from it.
+                return await LoadAsync(rotationId, cancellationToken);
+            }
+
+            record = claimed;
+        }
+
         var inventory = new CaInventory(record.Domain, await store.ListAuthoritiesAsync(record.Domain, cancellationToken));
         var material = new RotationMaterial(record, inventory, custody);
         var resolved = await targets.ResolveAsync(record.Domain, cancellationToken);

@@ -25,6 +25,9 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
     public PreflightCheck? FailingPreflight { get; set; }
     public DateTimeOffset Now { get; set; } = now;
 
+    /// <summary>Runs inside the next bundle write, before it lands: something else happening while a step writes.</summary>
+    public Func<Task>? DuringNextBundleWrite { get; set; }
+
     public IReadOnlyList<string> WorkloadFingerprints(int index) => [.. _workloads[index].Trusted];
     public Certificate WorkloadLeaf(int index) => _workloads[index].Leaf!;
 
@@ -43,9 +46,15 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
         return Task.FromResult(new PreflightReport(Name, checks));
     }
 
-    public Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
+    public async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
         ThrowIfUnavailable();
+        if (DuringNextBundleWrite is { } during)
+        {
+            DuringNextBundleWrite = null;
+            await during();
+        }
+
         lock (_gate)
         {
             if (!Bundle.SetEquals(bundle))
@@ -56,8 +65,6 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
 
             Converge();
         }
-
-        return Task.CompletedTask;
     }
 
     public Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default)
