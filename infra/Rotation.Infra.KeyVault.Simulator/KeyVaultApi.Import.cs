@@ -41,10 +41,9 @@ internal sealed partial class KeyVaultApi
         var enabled = body["attributes"]?["enabled"]?.GetValue<bool>() ?? true;
         lock (_gate)
         {
-            var certificate = _certificates.TryGetValue(name, out var existing) ? existing : _certificates[name] = new SimulatedCertificate();
-            if (certificate.Operation is { Status: "inProgress" })
+            if (NewVersionTarget(name) is not { } certificate)
             {
-                return Error(409, "Conflict", $"Certificate {name} has a pending create operation in progress: merge or cancel it first.");
+                return PendingConflict(name);
             }
 
             var operation = new SimulatedOperation

@@ -192,10 +192,9 @@ internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider 
         var enabled = body["attributes"]?["enabled"]?.GetValue<bool>() ?? true;
         lock (_gate)
         {
-            var certificate = _certificates.TryGetValue(name, out var existing) ? existing : _certificates[name] = new SimulatedCertificate();
-            if (certificate.Operation is { Status: "inProgress" })
+            if (NewVersionTarget(name) is not { } certificate)
             {
-                return Error(409, "Conflict", $"Certificate {name} has a pending create operation in progress: merge or cancel it first.");
+                return PendingConflict(name);
             }
 
             var key = keyProps.ReuseKey && certificate.Versions.Count > 0
@@ -230,6 +229,19 @@ internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider 
             return new Reply(202, reply);
         }
     }
+
+    /// <summary>
+    /// The certificate a create or an import adds a version to (made on first use), or null while a pending create
+    /// holds the name (the service answers 409 then). Call inside the lock.
+    /// </summary>
+    private SimulatedCertificate? NewVersionTarget(string name)
+    {
+        var certificate = _certificates.TryGetValue(name, out var existing) ? existing : _certificates[name] = new SimulatedCertificate();
+        return certificate.Operation is { Status: "inProgress" } ? null : certificate;
+    }
+
+    private static Reply PendingConflict(string name) =>
+        Error(409, "Conflict", $"Certificate {name} has a pending create operation in progress: merge or cancel it first.");
 
     private Reply GetOperation(string name)
     {
