@@ -119,6 +119,13 @@ public sealed class EstateWatchGateTests : IAsyncLifetime
         // The custom status says what woke the gate.
         var status = await WaitForProgressAsync(host.Client, holding.Id, p => p.WokenBy?.Contains(TrustManagerCluster.Name, StringComparison.Ordinal) == true);
         Assert.Contains("a change on", status.WokenBy, StringComparison.Ordinal);
+
+        // Past the point of no return the retirement gate wakes the same way; once the rotation is over, its cluster
+        // is no longer watched.
+        await host.Client.RaiseEventAsync(holding.Id, OrchestrationEvents.Approve, new ApprovalSignal(RotationPhase.RetireOldRoot, "alice"));
+        var done = await WaitForRecordAsync(holding.Id, r => r.IsFinished, TimeSpan.FromSeconds(30));
+        Assert.Equal(RotationStatus.Completed, done.Status);
+        await _cluster.UntilAsync(() => !relay.Watching.ContainsKey(holding.Id), "the relay stopped watching the finished rotation");
     }
 
     [Fact]
