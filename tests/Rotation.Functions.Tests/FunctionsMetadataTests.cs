@@ -58,6 +58,12 @@ public sealed class FunctionsMetadataTests
         var publish = Trigger("PublishEvents");
         Assert.Equal("timerTrigger", (string?)publish["type"]);
         Assert.Equal("0 * * * * *", (string?)publish["schedule"]);
+        var watch = Trigger("EstateWatch");
+        Assert.Equal("timerTrigger", (string?)watch["type"]);
+        Assert.Equal("30 * * * * *", (string?)watch["schedule"]);
+        // The estate watch raises events through the client this binding hands over.
+        var watchBindings = Metadata().Single(f => (string?)f!["name"] == "EstateWatch")!["bindings"]!.AsArray();
+        Assert.Contains(watchBindings, b => (string?)b!["type"] == "durableClient");
         var queue = Trigger("EventQueue");
         Assert.Equal("queueTrigger", (string?)queue["type"]);
         Assert.Equal("rotation-events", (string?)queue["queueName"]);
@@ -67,7 +73,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Every_function_in_the_file_is_one_this_test_knows()
     {
-        var known = HttpFunctions.Select(row => (string)row[0]).Concat(["ExpiryScan", "PublishEvents", "EventQueue"]).Order().ToList();
+        var known = HttpFunctions.Select(row => (string)row[0]).Concat(["ExpiryScan", "PublishEvents", "EstateWatch", "EventQueue"]).Order().ToList();
         var names = Metadata().Select(f => (string)f!["name"]!).Order().ToList();
         Assert.Equal(known, names);
     }

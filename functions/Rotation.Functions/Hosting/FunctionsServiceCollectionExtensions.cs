@@ -36,10 +36,10 @@ public static class FunctionsServiceCollectionExtensions
 
         // Store, custody, event sink and the one TokenCredential: the same composition as the CLI's.
         services.AddRotationAdapters(sp => sp.GetRequiredService<IOptions<RotationFunctionsOptions>>().Value);
-        // AKS clusters connect with the same credential as every other Azure client.
-        services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(
-            sp.GetRequiredService<IStateStore>(),
-            new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>())));
+        // AKS clusters connect with the same credential as every other Azure client; the estate watch uses the same factory.
+        services.TryAddSingleton(sp => new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>()));
+        services.TryAddSingleton<ITargetResolver>(sp => new KubernetesTargetResolver(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<ClusterConnectionFactory>()));
+        services.AddOptions<EstateWatchOptions>().Bind(configuration.GetSection(EstateWatchOptions.SectionName));
         services.TryAddSingleton(sp => ClusterRegistry.Create(
             sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<TimeProvider>(), azureCredential: sp.GetRequiredService<TokenCredential>()));
         // The metrics `rotation metrics` prints, as an OpenTelemetry meter exported to Application Insights.
@@ -61,8 +61,21 @@ public static class FunctionsServiceCollectionExtensions
             ? new OutboxDrain(publisher, sp.GetRequiredService<ILogger<OutboxDrain>>())
             : new UnconfiguredOutboxPublisher(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<ILogger<UnconfiguredOutboxPublisher>>()));
         services.TryAddSingleton<RotationStarter>();
+        services.AddEstateWatch();
         // Events leave right after the commit that made them, and the PublishEvents timer sends whatever that missed.
         return services.AddOutboxNudge();
+    }
+
+    /// <summary>The estate watch that wakes Durable gates on a change (<see cref="EstateChangeRelay"/>), with its options validated at start.</summary>
+    public static IServiceCollection AddEstateWatch(this IServiceCollection services)
+    {
+        services.AddOptions<EstateWatchOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EstateWatchOptions>, EstateWatchOptionsValidator>());
+        services.TryAddSingleton(sp => new ClusterConnectionFactory(timeProvider: sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DurableClientSource>();
+        services.TryAddSingleton<EstateChangeRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<EstateChangeRelay>());
+        return services;
     }
 }
 

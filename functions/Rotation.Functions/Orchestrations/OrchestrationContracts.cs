@@ -9,7 +9,10 @@ namespace Rotation.Functions.Orchestrations;
 /// <param name="RotationId">Also the instance id.</param>
 /// <param name="RecheckAfter">The longest any wait lasts before the record is re-read: it bounds how late a missed approval or abort event is noticed.</param>
 /// <param name="Generation">How many times the orchestration has continued as new (0 for the first run).</param>
-public sealed record RotationOrchestrationInput(string RotationId, TimeSpan RecheckAfter, int Generation = 0);
+/// <param name="ChangePending">The previous generation's gate wait was ended by an <see cref="OrchestrationEvents.EstateChanged"/> event: look again at once.</param>
+/// <param name="LastCheckFrom">When the generation that ran the last phase step started: a change observed before it was already seen by that step.</param>
+/// <param name="WokenBy">What ended the last wait (timer, a change, an approval, an abort), for the custom status.</param>
+public sealed record RotationOrchestrationInput(string RotationId, TimeSpan RecheckAfter, int Generation = 0, bool ChangePending = false, DateTimeOffset? LastCheckFrom = null, string? WokenBy = null);
 
 /// <summary>What the orchestration returns when the rotation is finished.</summary>
 public sealed record RotationOrchestrationOutcome(string RotationId, RotationStatus Status, string? FailureReason);
@@ -34,4 +37,7 @@ public static class OrchestrationEvents
 {
     public const string Approve = "approve";
     public const string Abort = "abort";
+
+    /// <summary>Raised by <see cref="Hosting.EstateChangeRelay"/> when a watched object of the rotation's clusters changed (<see cref="EstateChangedSignal"/>).</summary>
+    public const string EstateChanged = "estate-changed";
 }

@@ -32,7 +32,7 @@ public sealed partial class RotationOrchestrator : TaskOrchestrator<RotationOrch
                 LogGeneration(logger, input.RotationId, input.Generation, progress.Phase, progress.Holding);
             }
 
-            context.ContinueAsNew(input with { Generation = input.Generation + 1 });
+            context.ContinueAsNew(workflow.NextInput());
             return null;
         }
     }

@@ -5,6 +5,8 @@ namespace Rotation.Functions.Orchestrations;
 /// <summary>
 /// The orchestration's custom status: what an operator polling GET /api/rotations/{id} needs at a glance. Kept
 /// small (the Azure Storage provider caps custom status at 16 KB): names and one-line reasons only.
+/// <see cref="WakesOnChange"/> says the current wait also ends on a change of the estate (not only at
+/// <see cref="NextCheckAt"/>); <see cref="WokenBy"/> says what ended the last wait.
 /// </summary>
 public sealed record RotationProgress(
     string RotationId,
@@ -15,7 +17,9 @@ public sealed record RotationProgress(
     IReadOnlyDictionary<string, string> ClustersHolding,
     string? Holding,
     DateTimeOffset? NextCheckAt,
-    string? LastSignal)
+    string? LastSignal,
+    bool WakesOnChange = false,
+    string? WokenBy = null)
 {
     private const int MaxReasonLength = 300;
 

@@ -63,7 +63,8 @@ public sealed class FunctionsHarness : IAsyncDisposable
     public static SimulatedClusterOptions Cluster { get; } = new() { LeafTtl = TimeSpan.FromSeconds(2), PropagationDelay = TimeSpan.FromMilliseconds(100), PropagationJitter = TimeSpan.FromMilliseconds(100) };
     public static RotationPolicy Policy => EngineDrill.PolicyFor(Cluster);
 
-    public static async Task<FunctionsHarness> StartAsync(Action<IServiceCollection>? configure = null, TimeSpan? recheck = null, int clusters = 2)
+    /// <param name="seenAs">Wraps the estate's targets as the engine sees them (e.g. targets that cannot show their leaves).</param>
+    public static async Task<FunctionsHarness> StartAsync(Action<IServiceCollection>? configure = null, TimeSpan? recheck = null, int clusters = 2, Func<ITargetResolver, ITargetResolver>? seenAs = null)
     {
         var home = new TempDirectory("rotation-functions");
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
@@ -88,7 +89,7 @@ public sealed class FunctionsHarness : IAsyncDisposable
                     services.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = converter);
                     services.AddSingleton<IStateStore>(store);
                     services.AddSingleton<IKeyCustody>(custody);
-                    services.AddSingleton<ITargetResolver>(targets);
+                    services.AddSingleton<ITargetResolver>(seenAs?.Invoke(targets) ?? targets);
                     services.AddSingleton(ClusterRegistry.Create(store));
                     services.AddLogging();
                     services.Configure<RotationFunctionsOptions>(o => o.RecheckInterval = recheck ?? TimeSpan.FromSeconds(2));
