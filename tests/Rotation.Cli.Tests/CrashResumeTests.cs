@@ -24,8 +24,8 @@ public sealed class CrashResumeTests : IAsyncLifetime, IClassFixture<Initialized
 {
     private static readonly TimeSpan ProbeLeafLifetime = TimeSpan.FromSeconds(2);
 
-    // The drill workloads' leaves live up to 3s (1s TTL plus their clock-skew margin): that is the estate's longest leaf.
-    private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "3s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
+    // The drill workloads' leaves live up to 4s (2s TTL plus their clock-skew margin each side): the estate's longest leaf.
+    private static readonly string[] Rotate = ["rotate", "root", "--max-leaf-ttl", "4s", "--leaf-grace", "1s", "--gate-retry", "100ms"];
     private CrashEstate _estate = null!;
     private HandshakeProbe _probe = null!;
     private MeshTraffic _traffic = null!;

@@ -12,12 +12,20 @@ namespace Rotation.Cli.Tests.Support;
 /// </summary>
 public sealed class MeshTraffic : IAsyncDisposable
 {
-    /// <summary>The workloads' leaf TTL; their leaves can live up to <see cref="SimulatedClusterOptions.MaxLeafLifetime"/>.</summary>
+    /// <summary>
+    /// The workloads' leaf TTL; their leaves can live up to <see cref="SimulatedClusterOptions.MaxLeafLifetime"/>.
+    /// They renew at 40–50 % of it, as istio-agent does (SECRET_GRACE_PERIOD_RATIO 0.5): whole-second certificate
+    /// times can cut a leaf to exactly its TTL, so renewing at 80 % of a 1 s TTL left 0.2 s of slack, and a 2-core CI
+    /// machine starting the resumed driver once starved a renewal past its leaf's expiry (the handshake then failed
+    /// NotTimeValid, which says nothing about the rotation). Now a renewal has at least a second to spare.
+    /// </summary>
     public static readonly SimulatedClusterOptions Physics = new()
     {
         PropagationDelay = TimeSpan.Zero,
         PropagationJitter = TimeSpan.Zero,
-        LeafTtl = TimeSpan.FromSeconds(1),
+        LeafTtl = TimeSpan.FromSeconds(2),
+        ReissueAtMinFraction = 0.4,
+        ReissueAtMaxFraction = 0.5,
     };
 
     private readonly KubernetesBackedEstate _workloads;
