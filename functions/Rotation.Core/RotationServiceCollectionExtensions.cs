@@ -21,6 +21,7 @@ public static class RotationServiceCollectionExtensions
         services.TryAddSingleton(sp => new CaService(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<IKeyCustody>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RotationService(
             sp.GetRequiredService<IStateStore>(),
+            sp.GetRequiredService<IKeyCustody>(),
             sp.GetRequiredService<ITargetResolver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RotationEngineOptions>()));

@@ -13,7 +13,7 @@ namespace Rotation.Infra.KeyVault.Simulator;
 /// <summary>
 /// The data-plane operations Rotation calls, after the REST specification (api-version 7.5,
 /// specification/keyvault/data-plane/Microsoft.KeyVault/stable/7.5/certificates.json, secrets.json, keys.json):
-/// POST certificates/{name}/create, GET certificates/{name}/pending, POST certificates/{name}/pending/merge,
+/// POST certificates/{name}/create, GET and DELETE certificates/{name}/pending, POST certificates/{name}/pending/merge,
 /// GET certificates/{name}[/{version}], GET certificates/{name}/versions, PATCH certificates/{name}/{version},
 /// GET secrets/{name}/{version}, GET keys/{name}/{version}, POST keys/{name}/{version}/sign; and plain secrets
 /// (<see cref="KeyVaultApi"/>.Secrets.cs): PUT secrets/{name}, GET secrets/{name}[/{version}], GET secrets/{name}/versions.
@@ -150,6 +150,8 @@ internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider 
                 return Import(name, Parse(body));
             case ("GET", ["certificates", var name, "pending"]):
                 return GetOperation(name);
+            case ("DELETE", ["certificates", var name, "pending"]):
+                return DeleteOperation(name);
             case ("POST", ["certificates", var name, "pending", "merge"]):
                 return Merge(name, Parse(body));
             case ("GET", ["certificates", var name, "versions"]):
@@ -250,6 +252,25 @@ internal sealed partial class KeyVaultApi(SimulatedKeyVault vault, TimeProvider 
             return _certificates.TryGetValue(name, out var c) && c.Operation is { } op
                 ? new Reply(200, OperationJson(name, op))
                 : Error(404, "CertificateNotFound", $"Pending certificate not found: {name}");
+        }
+    }
+
+    /// <summary>
+    /// DeleteCertificateOperation (certificates.json, "/certificates/{certificate-name}/pending" delete): "Deletes the
+    /// creation operation for a specified certificate that is in the process of being created. The certificate is no
+    /// longer created." 200 with the operation as it was; the name takes a new create afterwards.
+    /// </summary>
+    private Reply DeleteOperation(string name)
+    {
+        lock (_gate)
+        {
+            if (!_certificates.TryGetValue(name, out var c) || c.Operation is not { } op)
+            {
+                return Error(404, "CertificateNotFound", $"Pending certificate not found: {name}");
+            }
+
+            c.Operation = null;
+            return new Reply(200, OperationJson(name, op));
         }
     }
 

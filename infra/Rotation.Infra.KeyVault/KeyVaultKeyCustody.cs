@@ -331,6 +331,43 @@ public sealed class KeyVaultKeyCustody : IKeyCustody
         await _certificates.UpdateCertificatePropertiesAsync(properties, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<KeyReference>> RetireOperationAsync(string name, string operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(operationId);
+        var retired = new List<KeyReference>();
+        var versions = await VersionsAsync(name, cancellationToken);
+
+        // A pending create carries no tags the vault shows back, so it is the operation's only when nothing under the
+        // name belongs to another operation (Prepare's names are the rotation's own), or when it follows the operation's
+        // own temporary root version (the reuse-key create CreateNonExportableAsync starts). It goes first: deleted, the
+        // vault never finishes it, no merge can make an enabled version after the versions below are retired, and the
+        // name takes a new create again.
+        var last = versions.LastOrDefault();
+        var pendingIsOurs = versions.All(v => Tag(v, KeyVaultTags.Operation) == operationId)
+            || (last is not null && Tag(last, KeyVaultTags.Operation) == operationId && Tag(last, KeyVaultTags.Status) == KeyVaultTags.Temporary);
+        if (pendingIsOurs && await PendingAsync(name, cancellationToken) is { } pending)
+        {
+            await pending.DeleteAsync(cancellationToken);
+            retired.Add(new KeyReference(Provider, name));
+        }
+
+        foreach (var version in versions.Where(v => Tag(v, KeyVaultTags.Operation) == operationId))
+        {
+            if (version.Enabled == false && Tag(version, KeyVaultTags.Status) is KeyVaultTags.Retired or KeyVaultTags.Temporary)
+            {
+                // Retired before, or a temporary version the create already disabled: nothing signs with it.
+                continue;
+            }
+
+            version.Enabled = false;
+            version.Tags[KeyVaultTags.Status] = KeyVaultTags.Retired;
+            await _certificates.UpdateCertificatePropertiesAsync(version, cancellationToken);
+            retired.Add(new KeyReference(Provider, name, version.Version));
+        }
+
+        return retired;
+    }
+
     private async Task<CustodyKey> CreateNonExportableAsync(CustodyKeyRequest request, List<CertificateProperties> versions, CertificateOperation? pending, CancellationToken cancellationToken)
     {
         var name = request.Name;

@@ -187,6 +187,25 @@ public sealed class LocalKeyCustody : IKeyCustody
         }
     }
 
+    public async Task<IReadOnlyList<KeyReference>> RetireOperationAsync(string name, string operationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(operationId);
+        var retired = new List<KeyReference>();
+        foreach (var version in await VersionsAsync(name, cancellationToken))
+        {
+            var record = version.Record;
+            // A record exists before its key file (create-once), so a Prepare that crashed between the two is found too;
+            // retiring the record is enough: a retired version signs and exports nothing.
+            if (record.OperationId == operationId && record.State != nameof(CustodyKeyState.Retired))
+            {
+                await ReplaceRecordAsync(name, record with { State = nameof(CustodyKeyState.Retired) }, cancellationToken);
+                retired.Add(new KeyReference(Provider, name, record.Version.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return retired;
+    }
+
     private static int NextVersion(List<StoredVersion> versions) => versions.Count == 0 ? 1 : versions[^1].Record.Version + 1;
 
     private CustodyRecord NewRecord(CustodyKeyRequest request, int version, KeyAlgorithm algorithm, CustodyKeyState state) => new()

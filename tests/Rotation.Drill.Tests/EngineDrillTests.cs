@@ -39,8 +39,9 @@ public sealed class EngineDrillTests(Xunit.Abstractions.ITestOutputHelper output
             GateRetryInitial = TimeSpan.FromMilliseconds(100),
             GateRetryMax = TimeSpan.FromMilliseconds(400),
         };
-        var service = new RotationService(store, estate, time);
-        var runner = new RotationStepRunner(store, new LocalKeyCustody(keys), estate, time);
+        var custody = new LocalKeyCustody(keys);
+        var service = new RotationService(store, custody, estate, time);
+        var runner = new RotationStepRunner(store, custody, estate, time);
         var phases = new DrillPhaseTracker();
         var context = new InProcessWorkflowContext(runner, time, async (id, phase, ct) =>
         {

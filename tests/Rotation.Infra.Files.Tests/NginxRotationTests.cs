@@ -38,7 +38,7 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         await using var estate = await VmEstate.StartAsync(LeafTtl);
         var resolver = new FixedResolver(estate.Target);
         var runner = new RotationStepRunner(estate.Store, estate.Custody, resolver, TimeProvider.System);
-        var service = new RotationService(estate.Store, resolver, TimeProvider.System);
+        var service = new RotationService(estate.Store, estate.Custody, resolver, TimeProvider.System);
 
         estate.StartTraffic();
         await Task.Delay(1000);
@@ -100,7 +100,7 @@ public sealed class NginxRotationTests(ITestOutputHelper output)
         var before = Snapshot(estate.Files);
         var resolver = new FixedResolver(estate.Target);
         var runner = new RotationStepRunner(estate.Store, estate.Custody, resolver, TimeProvider.System);
-        var service = new RotationService(estate.Store, resolver, TimeProvider.System);
+        var service = new RotationService(estate.Store, estate.Custody, resolver, TimeProvider.System);
         estate.StartTraffic();
 
         // RetireOldRoot waits for an approval that never comes: the driver parks there, after the switch.

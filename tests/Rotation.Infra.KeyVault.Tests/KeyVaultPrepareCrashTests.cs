@@ -102,6 +102,39 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
         Assert.Equal(exchanges, vault.Exchanges.Count);
     }
 
+    /// <summary>
+    /// The operator aborts instead of resuming: whatever the dead Prepare had made in the vault (a temporary or merged
+    /// root version, a pending create) belongs to no CA record, and must end disabled or cancelled, never deleted.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PrepareCalls))]
+    public async Task Aborting_after_a_crash_in_any_Key_Vault_call_of_Prepare_leaves_nothing_that_signs(string method, string path, string? body, bool afterServing)
+    {
+        await using var fixture = await KeyVaultFixture.StartAsync();
+        var vault = fixture.Vault;
+        var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _home.File("rotation.db") });
+        await new CaService(store, fixture.Custody(), TimeProvider.System)
+            .InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
+        await StartRootRotationAsync(store);
+        vault.Faults.Enqueue(KeyVaultFault.Crash(method, path, body, afterServing));
+        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), TimeProvider.System);
+        await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(RotationId, RotationPhase.Prepare));
+        var made = vault.Versions(RootName).Count + vault.Versions(IntermediateName).Count
+            + (vault.HasPendingOperation(RootName) ? 1 : 0) + (vault.HasPendingOperation(IntermediateName) ? 1 : 0);
+
+        var aborted = await new RotationService(store, fixture.Custody(), new TargetlessRotation.NoTargets(), TimeProvider.System).AbortAsync(RotationId, "alice");
+
+        Assert.Equal(RotationStatus.Aborted, aborted.Status);
+        Assert.True(made > 0 || method == "POST" && path.EndsWith("create", StringComparison.Ordinal) && !afterServing, "the crash left nothing in the vault to clean up");
+        Assert.All(vault.Versions(RootName).Concat(vault.Versions(IntermediateName)), v => Assert.False(v.Enabled, $"version {v.Version} is still enabled"));
+        Assert.False(vault.HasPendingOperation(RootName));
+        Assert.False(vault.HasPendingOperation(IntermediateName));
+        Assert.DoesNotContain(await store.ListAuthoritiesAsync(Domain), a => a.Id.EndsWith("20261201120000-c0ffee", StringComparison.Ordinal));
+        // The domain's own CAs still sign.
+        var inventory = new CaInventory(Domain, await store.ListAuthoritiesAsync(Domain));
+        Assert.NotEmpty(await fixture.Custody().SignAsync(inventory.ActiveRoot.Key, new byte[] { 1, 2, 3 }));
+    }
+
     [Fact]
     public async Task A_home_made_through_Key_Vault_keeps_root_keys_in_the_vault_and_exports_only_the_issuing_key()
     {

@@ -74,7 +74,7 @@ public sealed class AksIstioAddOnRotationTests : IAsyncLifetime
     [Fact]
     public async Task A_root_rotation_writes_the_documented_key_vault_sequence_and_each_gate_waits_for_the_csi_poll_and_istiod()
     {
-        var service = new RotationService(_store, _resolver, _time);
+        var service = new RotationService(_store, _custody, _resolver, _time);
         var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
         var context = new PollingContext(new RotationStepRunner(_store, _custody, _resolver, _time), service, _time, _aks);
 
@@ -123,7 +123,7 @@ public sealed class AksIstioAddOnRotationTests : IAsyncLifetime
     [InlineData("ca-cert")]
     public async Task A_secret_holding_material_the_domain_does_not_know_refuses_the_next_write_and_writes_nothing(string secret)
     {
-        var service = new RotationService(_store, _resolver, _time);
+        var service = new RotationService(_store, _custody, _resolver, _time);
         var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
         var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
         var prepared = await runner.RunAsync(started.Id, RotationPhase.Prepare);

@@ -28,7 +28,7 @@ public sealed partial class EndToEndRotationTests
         Assert.Contains(before, l => l.StartsWith("vm1/files", StringComparison.Ordinal));
         Assert.Equal(5, before.Select(l => l.Split(' ')[0]).Distinct().Count());
         var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
-        var service = new RotationService(_store, _resolver, _time);
+        var service = new RotationService(_store, _custody, _resolver, _time);
         var started = await service.StartAsync(Domain, kind, Policy, "e2e");
 
         var record = await DriveToAsync(runner, service, started.Id, phase);

@@ -98,7 +98,7 @@ public sealed partial class EndToEndRotationTests : IAsyncLifetime
     public async Task A_root_rotation_aborted_after_the_issuer_switch_unwinds_every_target_back_to_root_a()
     {
         var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
-        var service = new RotationService(_store, _resolver, _time);
+        var service = new RotationService(_store, _custody, _resolver, _time);
         var started = await service.StartAsync(Domain, RotationKind.Root, Policy, "e2e");
 
         // Approvals are withheld, so the driver stops before the point of no return (RetireOldRoot), after the switch.
@@ -120,7 +120,7 @@ public sealed partial class EndToEndRotationTests : IAsyncLifetime
     private async Task<RotationRecord> RotateAsync(RotationKind kind)
     {
         var runner = new RotationStepRunner(_store, _custody, _resolver, _time);
-        var service = new RotationService(_store, _resolver, _time);
+        var service = new RotationService(_store, _custody, _resolver, _time);
         var started = await service.StartAsync(Domain, kind, Policy, "e2e");
         var context = new Context(runner, service, _time);
         var record = await RotationDriver.RunAsync(context, started.Id);

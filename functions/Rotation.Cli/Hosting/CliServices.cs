@@ -36,7 +36,7 @@ public sealed class CliServices
         Authorities = new CaService(Store, Custody, context.Time);
         Targets = context.Targets ?? new KubernetesTargetResolver(Store, new ClusterConnectionFactory(timeProvider: context.Time, azureCredential: credential), Custody, context.Time);
         Clusters = ClusterRegistry.Create(Store, context.Time, homeId: Path.GetFullPath(home), azureCredential: credential);
-        Rotations = new RotationService(Store, Targets, context.Time);
+        Rotations = new RotationService(Store, Custody, Targets, context.Time);
         StepRunner = new RotationStepRunner(Store, Custody, Targets, context.Time);
     }
 

@@ -56,6 +56,15 @@ public interface IKeyCustody
 
     /// <summary>Disables the key version: it signs and exports nothing afterwards. Never deletes. Repeating it is a no-op.</summary>
     Task RetireAsync(KeyReference reference, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retires what the operation <paramref name="operationId"/> made under <paramref name="name"/> when no record will
+    /// ever point at it (a rotation aborted after its Prepare minted keys but before Prepare committed): every version
+    /// created for that operation is retired, pending or active, and a create it left pending is cancelled so the vault
+    /// never finishes it. Versions made for other operations are untouched; nothing is deleted. Repeatable. Returns the
+    /// versions it retired (a cancelled pending create, which has no version yet, is returned unversioned).
+    /// </summary>
+    Task<IReadOnlyList<KeyReference>> RetireOperationAsync(string name, string operationId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What to create. <paramref name="OperationId"/> (normally the rotation id, or "init") makes a retry find the same key.</summary>

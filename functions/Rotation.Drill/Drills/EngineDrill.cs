@@ -90,7 +90,7 @@ public static class EngineDrill
     public static async Task<DrillResult> RotateUnderTrafficAsync(IStateStore store, IKeyCustody custody, ITargetResolver targets, IWorkloadEstate estate, DrillRequest request, TimeProvider time, CancellationToken cancellationToken)
     {
         var policy = PolicyFor(request.Estate.Cluster);
-        var service = new RotationService(store, targets, time);
+        var service = new RotationService(store, custody, targets, time);
         var runner = new RotationStepRunner(store, custody, targets, time);
         var phases = new DrillPhaseTracker();
         var gates = new GateReleaseTracker(estate.MandatoryWaits, time);

@@ -58,6 +58,26 @@ public sealed class AdoptionTests : IDisposable
     }
 
     [Fact]
+    public async Task Adopting_over_a_domain_retires_the_CAs_it_replaces_and_their_keys_sign_nothing()
+    {
+        var first = await AdoptAsync((await OpenSslCaFiles.IstioAsync(_temp.File("first"))).Directory);
+        var replaced = new[] { first.Inventory.ActiveRoot, first.Inventory.ActiveIntermediate };
+
+        var second = await AdoptAsync((await OpenSslCaFiles.IstioAsync(_temp.File("second"))).Directory);
+
+        Assert.Equal(replaced.Select(c => c.Id).Order(), second.Retired.Select(c => c.Id).Order());
+        foreach (var old in replaced)
+        {
+            Assert.Equal(CaStatus.Retired, (await _store.ListAuthoritiesAsync(Domain)).Single(a => a.Id == old.Id).Status);
+            Assert.Equal(CustodyKeyState.Retired, (await _vault.GetKeyAsync(old.Key)).State);
+            await Assert.ThrowsAsync<PkiException>(() => _vault.SignAsync(old.Key, new byte[] { 1, 2, 3 }));
+        }
+
+        Assert.NotEmpty(await _vault.SignAsync(second.Inventory.ActiveRoot.Key, new byte[] { 1, 2, 3 }));
+        Assert.NotEmpty(await _vault.SignAsync(second.Inventory.ActiveIntermediate.Key, new byte[] { 1, 2, 3 }));
+    }
+
+    [Fact]
     public async Task Istio_legacy_sample_CAs_are_adopted_with_one_warning_per_deviation()
     {
         var made = await OpenSslCaFiles.IstioAsync(_temp.File("legacy"), legacy: true);
@@ -137,7 +157,7 @@ public sealed class AdoptionTests : IDisposable
 
         foreach (var kind in new[] { RotationKind.Intermediate, RotationKind.Root })
         {
-            var record = await new RotationService(_store, resolver, _time).StartAsync(Domain, kind, EngineHarness.TestPolicy, "test");
+            var record = await new RotationService(_store, _vault, resolver, _time).StartAsync(Domain, kind, EngineHarness.TestPolicy, "test");
             var done = await DriveAsync(record.Id, resolver);
             Assert.Equal(RotationStatus.Completed, done.Status);
         }
@@ -154,11 +174,11 @@ public sealed class AdoptionTests : IDisposable
         var made = await OpenSslCaFiles.IstioAsync(_temp.File("nokey"), withRootKey: false);
         await AdoptAsync(made.Directory);
 
-        var refusal = await Assert.ThrowsAsync<DomainException>(() => new RotationService(_store, new OneMesh(), _time).PreviewAsync(Domain, RotationKind.Intermediate, EngineHarness.TestPolicy));
+        var refusal = await Assert.ThrowsAsync<DomainException>(() => new RotationService(_store, _vault, new OneMesh(), _time).PreviewAsync(Domain, RotationKind.Intermediate, EngineHarness.TestPolicy));
 
         Assert.Contains("adopted without its private key", refusal.Message);
         Assert.Contains("rotate the root instead", refusal.Message);
-        _ = await new RotationService(_store, new OneMesh(), _time).PreviewAsync(Domain, RotationKind.Root, EngineHarness.TestPolicy);
+        _ = await new RotationService(_store, _vault, new OneMesh(), _time).PreviewAsync(Domain, RotationKind.Root, EngineHarness.TestPolicy);
     }
 
     public static TheoryData<string, string> Refusals() => new()
@@ -219,7 +239,7 @@ public sealed class AdoptionTests : IDisposable
     private async Task<RotationRecord> DriveAsync(string id, ITargetResolver resolver)
     {
         var runner = new RotationStepRunner(_store, _vault, resolver, _time);
-        var service = new RotationService(_store, resolver, _time);
+        var service = new RotationService(_store, _vault, resolver, _time);
         for (var i = 0; i < 200; i++)
         {
             var record = await runner.LoadAsync(id);

@@ -26,23 +26,39 @@ public sealed class InMemoryKeyCustody : IKeyCustody
     /// <summary>How many key versions were created or imported.</summary>
     public int Creations => Volatile.Read(ref _creations);
 
-    public Task<CustodyKey> CreateKeyAsync(CustodyKeyRequest request, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Awaited before each create, outside the custody's lock: a test throws from it to kill the caller mid-operation
+    /// (or to make the vault refuse one request), or runs a command (an abort) at exactly that point.
+    /// </summary>
+    public Func<CustodyKeyRequest, Task>? BeforeCreate { get; set; }
+
+    public async Task<CustodyKey> CreateKeyAsync(CustodyKeyRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Refuse(request);
+        if (BeforeCreate is { } hook)
+        {
+            await hook(request);
+        }
+
+        return Create(request);
+    }
+
+    private CustodyKey Create(CustodyKeyRequest request)
+    {
         lock (_keys)
         {
             var versions = VersionsOf(request.Name);
             var mine = versions.LastOrDefault(v => v.OperationId == request.OperationId);
             if (mine is not null)
             {
-                return Task.FromResult(mine.ToKey(Provider, request.Name));
+                return mine.ToKey(Provider, request.Name);
             }
 
             var entry = new Entry(versions.Count + 1, PrivateKey.Generate(request.Algorithm), request.Exportable, request.OperationId);
             versions.Add(entry);
             _creations++;
-            return Task.FromResult(entry.ToKey(Provider, request.Name));
+            return entry.ToKey(Provider, request.Name);
         }
     }
 
@@ -148,6 +164,21 @@ public sealed class InMemoryKeyCustody : IKeyCustody
         {
             Resolve(reference).State = CustodyKeyState.Retired;
             return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<KeyReference>> RetireOperationAsync(string name, string operationId, CancellationToken cancellationToken = default)
+    {
+        lock (_keys)
+        {
+            var retired = new List<KeyReference>();
+            foreach (var entry in VersionsOf(name).Where(v => v.OperationId == operationId && v.State != CustodyKeyState.Retired))
+            {
+                entry.State = CustodyKeyState.Retired;
+                retired.Add(new KeyReference(Provider, name, entry.Version.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            return Task.FromResult<IReadOnlyList<KeyReference>>(retired);
         }
     }
 

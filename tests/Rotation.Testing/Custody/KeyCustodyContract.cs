@@ -230,4 +230,44 @@ public abstract class KeyCustodyContract
         Assert.Equal(first.Reference, again.Reference);
         await Assert.ThrowsAsync<PkiException>(() => custody.ImportKeyAsync(IntermediateRequest("int-other", "adopt"), hierarchy.Intermediate.Key, [hierarchy.Root.Certificate]));
     }
+
+    [Fact]
+    public async Task Retiring_an_operation_retires_its_pending_and_finished_keys_and_nothing_else()
+    {
+        var custody = await CreateCustodyAsync();
+        var kept = await CustodyAuthorities.CreateRootAsync(custody, RootRequest("root-a", "op-1"), RootCa("Root A"), default);
+        // op-2 is a Prepare that died half-way: a root key made under a shared name but never certified, a finished root,
+        // and an intermediate whose create is still pending.
+        var pendingRoot = await custody.CreateKeyAsync(RootRequest("root-a", "op-2"));
+        var finishedRoot = await CustodyAuthorities.CreateRootAsync(custody, RootRequest("root-b", "op-2"), RootCa("Root B"), default);
+        var pendingIntermediate = await custody.CreateKeyAsync(IntermediateRequest("int-b", "op-2"));
+
+        var retired = new List<KeyReference>();
+        foreach (var name in new[] { "root-a", "root-b", "int-b" })
+        {
+            retired.AddRange(await custody.RetireOperationAsync(name, "op-2"));
+        }
+
+        Assert.Contains(retired, r => r.Name == "root-a");
+        Assert.Contains(retired, r => r.Name == "root-b");
+        Assert.Contains(retired, r => r.Name == "int-b");
+        Assert.DoesNotContain(retired, r => r == kept.Reference);
+        await Assert.ThrowsAsync<PkiException>(() => custody.SignAsync(pendingRoot.Reference, new byte[] { 1, 2, 3 }));
+        await Assert.ThrowsAsync<PkiException>(() => custody.SignAsync(finishedRoot.Reference, new byte[] { 1, 2, 3 }));
+        Assert.Equal(CustodyKeyState.Retired, (await custody.GetKeyAsync(finishedRoot.Reference)).State);
+        // The other operation's key is untouched.
+        Assert.Equal(CustodyKeyState.Active, (await custody.GetKeyAsync(kept.Reference)).State);
+        Assert.NotEmpty(await custody.SignAsync(kept.Reference, new byte[] { 1, 2, 3 }));
+
+        // Repeatable, and the names take new creates: nothing is left pending that would hold them.
+        foreach (var name in new[] { "root-a", "root-b", "int-b" })
+        {
+            Assert.Empty(await custody.RetireOperationAsync(name, "op-2"));
+        }
+
+        var next = await custody.CreateKeyAsync(IntermediateRequest("int-b", "op-3"));
+        Assert.Equal(CustodyKeyState.Pending, next.State);
+        Assert.NotEqual(pendingIntermediate.PublicKey, next.PublicKey);
+        Assert.Equal(CustodyKeyState.Pending, (await custody.CreateKeyAsync(RootRequest("root-a", "op-3"))).State);
+    }
 }

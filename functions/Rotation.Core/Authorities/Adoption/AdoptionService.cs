@@ -81,6 +81,9 @@ public sealed class AdoptionService(IStateStore store, IKeyCustody custody, Time
         if (retired.Count > 0)
             warnings.Add($"trust domain '{domain}' held other CAs ({string.Join(", ", retired.Select(r => r.Id))}): they are retired; a cluster that still holds them is refused by the drift gate until it holds the adopted CA");
 
+        // The CAs adoption replaces sign nothing from now on: their keys are retired in custody before the store says
+        // so (repeatable, as for a rotation's retirements), and a key held outside this custody is left alone.
+        await RetiredCaKeys.RetireAsync(custody, current, retired, cancellationToken);
         await store.CommitAsync(new ChangeSet
         {
             Domain = existing is null ? new TrustDomain(domain, now, source.Intermediate.KeyAlgorithm) : null,

@@ -9,7 +9,7 @@ namespace Rotation.Core.Rotations.Engine;
 /// The commands around a rotation: start (and dry run), approve, abort, read. Driving it is the driver's job.
 /// Every command validates first and changes nothing when it refuses.
 /// </summary>
-public sealed class RotationService(IStateStore store, ITargetResolver targets, TimeProvider time, RotationEngineOptions? options = null)
+public sealed class RotationService(IStateStore store, IKeyCustody custody, ITargetResolver targets, TimeProvider time, RotationEngineOptions? options = null)
 {
     private readonly RotationEngineOptions _options = options ?? new RotationEngineOptions();
 
@@ -173,6 +173,22 @@ public sealed class RotationService(IStateStore store, ITargetResolver targets, 
             authorities.AddRange(inventory
                 .Where(a => (a.Id == record.Authorities.NewRootId || a.Id == record.Authorities.NewIntermediateId) && a.Status != CaStatus.Retired)
                 .Select(a => a.WithStatus(CaStatus.Retired)));
+
+            // Keys first, then the commit (as RetiredCaKeys does for every phase): a crash in between leaves the rotation
+            // abortable again, and both calls are repeatable. Recorded CAs have their key retired with them; a Prepare
+            // that never committed left keys no record names, found by the rotation's own key names.
+            await Authorities.RetiredCaKeys.RetireAsync(custody, inventory, authorities, cancellationToken);
+            if (record.Authorities.NewIntermediateId is null)
+            {
+                var abandoned = await AbandonedPrepareKeys.RetireAsync(custody, record, cancellationToken);
+                if (abandoned.Count > 0)
+                {
+                    next = next with
+                    {
+                        Audit = [.. next.Audit, new AuditEntry(now, "AbandonedKeysRetired", record.CurrentPhase, $"retired {abandoned.Count} key version(s) Prepare made before it committed: {string.Join(", ", abandoned.Select(k => k.ToString()))}")],
+                    };
+                }
+            }
         }
         else
         {

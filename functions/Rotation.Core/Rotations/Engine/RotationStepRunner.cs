@@ -65,9 +65,21 @@ public sealed partial class RotationStepRunner(
         catch (Exception ex) when (phase == RotationPhase.Prepare && ex is Pki.PkiException or DomainException)
         {
             // Prepare touches no target, so a rotation that cannot mint its CAs (vault refuses, bad material) is
-            // failed outright rather than left holding the domain's one active-rotation slot.
-            await store.CommitAsync(RotationTransitions.Fail(record, phase, ex.Message, now), cancellationToken);
-            LogFailed(_logger, record.Id, phase, ex.Message);
+            // failed outright rather than left holding the domain's one active-rotation slot. A key it made before
+            // failing (the root, when the intermediate is refused) would belong to no record: it is retired first.
+            var reason = ex.Message + await RetireAbandonedKeysAsync(record, cancellationToken);
+            try
+            {
+                await store.CommitAsync(RotationTransitions.Fail(record, phase, reason, now), cancellationToken);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                // An abort got in first; the record it committed is the one to report.
+                LogConflict(_logger, record.Id, phase);
+                return await LoadAsync(rotationId, cancellationToken);
+            }
+
+            LogFailed(_logger, record.Id, phase, reason);
             throw;
         }
 
@@ -82,7 +94,14 @@ public sealed partial class RotationStepRunner(
             // Someone (an approval, an abort) changed the record while the step ran; the step's writes were
             // idempotent, so the driver can safely re-decide from what is stored now.
             LogConflict(_logger, record.Id, phase);
-            return await LoadAsync(rotationId, cancellationToken);
+            var current = await LoadAsync(rotationId, cancellationToken);
+            if (phase == RotationPhase.Prepare && current.IsFinished && current.Authorities.NewIntermediateId is null)
+            {
+                // Aborted while this Prepare minted: the abort retired what existed then, these keys came after it.
+                _ = await AbandonedPrepareKeys.RetireAsync(custody, current, cancellationToken);
+            }
+
+            return current;
         }
 
         LogStepFinished(_logger, record.Id, phase, outcome is PhaseOutcome.Done, outcome is PhaseOutcome.Holding h ? h.Reason : string.Empty);
@@ -92,6 +111,20 @@ public sealed partial class RotationStepRunner(
         }
 
         return next with { Version = record.Version + 1 };
+    }
+
+    /// <summary>Retires the keys a failed Prepare made; a vault that refuses this too is reported, not thrown over the failure.</summary>
+    private async Task<string> RetireAbandonedKeysAsync(RotationRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var retired = await AbandonedPrepareKeys.RetireAsync(custody, record, cancellationToken);
+            return retired.Count == 0 ? string.Empty : $" (retired the {retired.Count} key version(s) it had made: {string.Join(", ", retired)})";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $" (the key versions it made could not be retired: {ex.Message}; retire them by hand: {string.Join(", ", AbandonedPrepareKeys.NamesFor(record))})";
+        }
     }
 
     public async Task<RotationRecord> LoadAsync(string rotationId, CancellationToken cancellationToken = default) =>

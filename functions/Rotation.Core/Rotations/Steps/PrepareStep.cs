@@ -25,7 +25,7 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
         var domain = record.Domain;
         var algorithm = material.OldRoot.KeyAlgorithm;
         var notBefore = context.Now - ClockSkewAllowance;
-        var generation = CaIds.GenerationOf(record.Id);
+        var generation = Authorities.CaIds.GenerationOf(record.Id);
         var minted = new List<CertificateAuthority>();
 
         CertificateAuthority parent = material.OldRoot;
@@ -33,7 +33,7 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
         CustodyKey parentKey;
         if (record.Kind == RotationKind.Root)
         {
-            newRootId = CaIds.Root(generation);
+            newRootId = Authorities.CaIds.RotationRoot(generation);
             parentKey = await Authorities.CustodyAuthorities.CreateRootAsync(
                 custody,
                 Request(record, newRootId, algorithm, CaRole.Root),
@@ -48,7 +48,7 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
             parentKey = await custody.GetKeyAsync(parent.Key, cancellationToken);
         }
 
-        var intermediateId = CaIds.Intermediate(generation);
+        var intermediateId = Authorities.CaIds.RotationIntermediate(generation);
         var notAfter = Min(context.Now + policy.IntermediateValidity, parent.NotAfter);
         var intermediateKey = await Authorities.CustodyAuthorities.CreateIntermediateAsync(
             custody,
@@ -67,7 +67,7 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
     }
 
     private static CustodyKeyRequest Request(RotationRecord record, string caId, KeyAlgorithm algorithm, CaRole role) =>
-        new($"{record.Domain}-{caId}", algorithm, Exportable: role != CaRole.Root, OperationId: record.Id, record.Domain, role);
+        new(Authorities.CaIds.KeyName(record.Domain, caId), algorithm, Exportable: role != CaRole.Root, OperationId: record.Id, record.Domain, role);
 
     private static Certificate Attached(CustodyKey key) =>
         key.Certificate ?? throw new PkiException($"key {key.Reference} has no certificate attached after creation: the custody is inconsistent");

@@ -20,7 +20,7 @@ public sealed class EngineHarness : ITargetResolver
         Time = time;
         Meshes = meshes;
         Runner = new RotationStepRunner(Store, Custody, this, Time);
-        Service = new RotationService(Store, this, Time);
+        Service = new RotationService(Store, Custody, this, Time);
     }
 
     public FakeTimeProvider Time { get; }
