@@ -156,6 +156,51 @@ public sealed class AksAddOnDrillTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.True(second.Kube.Istio.LoadedCa?.Ca.Certificate.IsSignedBy(a), "cluster-02 should still sign from intermediate A");
     }
 
+    /// <summary>
+    /// What the handshakes cannot show: root-cert new-only written while istiod still signs from the old chain. The
+    /// add-on's istiod refuses the new files (B is no subset of A, and A's chain does not verify against B) and keeps
+    /// its CA and roots, so not one handshake fails while the cluster silently stays on A (a restart would have to
+    /// load a chain that does not verify against root-cert.pem). Only the target's gates see it: B never shows loaded.
+    /// </summary>
+    [Fact]
+    public async Task Root_cert_new_only_before_any_issuer_switch_is_refused_by_istiod_and_fails_no_handshake()
+    {
+        using var home = new TempDirectory("rotation-drill-aks-refused");
+        var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
+        var custody = new LocalKeyCustody(new LocalKeyVaultOptions { KeyDirectory = home.File("keys"), Passphrase = "drill-test-passphrase" });
+        await using var run = await EngineDrill.StartKubernetesAsync(store, custody, Request(RotationKind.Root), home.Path, TimeProvider.System, new SimulatedIstioMesh { AksAddOn = new AksAddOnMesh() });
+        var a = (await store.ListAuthoritiesAsync(EstateFixture.Domain)).Single(x => x.Role == CaRole.Root).Certificate;
+        var b = DrillAuthorities.Create(EstateFixture.Domain, "B");
+        var target = (await run.Resolver.ResolveAsync(EstateFixture.Domain)).OrderBy(t => t.Name, StringComparer.Ordinal).First();
+        var first = run.Estate.Clusters[0];
+        var driver = run.Fleet.AddOn!.Drivers[first.Name];
+        var phases = new DrillPhaseTracker();
+
+        var report = await new DrillRunner(run.Estate, EstateFixture.Drill).RunAsync(async ct =>
+        {
+            phases.Set("RootCertNewOnlyFirst");
+            var syncs = driver.Syncs;
+            await target.ApplyTrustBundleAsync(TrustBundle.Of(b.Root.Certificate), new RotationWriteContext("negative-new-only-first", RotationPhase.DistributeTrust), ct);
+            await UntilAsync(() => driver.Syncs > syncs && first.Kube.Istio.CaLoadError is not null, $"{first.Name}'s istiod sees root-cert B", ct);
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }, phases);
+
+        output.WriteLine(report.ToJson());
+        Assert.True(report.Passed, report.ToJson());
+        Assert.Contains("Updating new ROOT-CA not supported", first.Kube.Istio.CaLoadError, StringComparison.Ordinal);
+        Assert.True(first.Kube.Istio.LoadedCa?.Ca.Certificate.IsSignedBy(a), "istiod should keep intermediate A");
+        Assert.Equal([a.Sha256], Fingerprints(first.Kube.Istio.HeldRootCertPem!));
+        Assert.All(run.Estate.Workloads, w => Assert.Equal([a.Sha256], w.TrustStore.Bundle.Fingerprints));
+
+        // The aks-istio target's trust report: the synced cacerts holds B, but no istio-ca-root-cert ConfigMap does, and
+        // the add-on namespace's one shows as an empty store (istiod has not loaded it), so the trust gate would hold.
+        var trust = await target.ReportTrustAsync();
+        var configMaps = trust.Stores.Where(s => s.Location.StartsWith("configmap ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(configMaps);
+        Assert.DoesNotContain(configMaps, s => s.Sha256Fingerprints.Contains(b.Root.Certificate.Sha256));
+        Assert.Contains(configMaps, s => s.Sha256Fingerprints.Count == 0 && s.Location.Contains("istiod has not loaded it yet", StringComparison.Ordinal));
+    }
+
     private static async Task UntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
