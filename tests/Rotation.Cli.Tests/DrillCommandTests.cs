@@ -136,6 +136,9 @@ public sealed class DrillCommandTests : IDisposable
         Assert.Single(result.ErrorLines);
         Assert.StartsWith("error:", result.ErrorLines[0]);
         if (args.Contains("--aks-addon") && !args.Contains("--kubernetes"))
+        {
+            Assert.Equal(ExitCodes.Usage, result.ExitCode);
             Assert.Contains("--aks-addon needs --kubernetes", result.ErrorLines[0], StringComparison.Ordinal);
+        }
     }
 }
