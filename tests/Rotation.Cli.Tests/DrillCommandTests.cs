@@ -85,6 +85,23 @@ public sealed class DrillCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_aks_addon_drill_rotates_add_on_clusters_through_key_vault_without_a_failure()
+    {
+        var result = await _rotation.RunAsync("drill", "--kubernetes", "--aks-addon", "--clusters", "2", "--workloads", "2", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.ErrorLines, l => l.Contains("kubernetes, aks istio add-on: starting 2 cluster(s)", StringComparison.Ordinal));
+        using var report = JsonDocument.Parse(result.StdOut);
+        var root = report.RootElement;
+        Assert.Equal(0, root.GetProperty("totalFailures").GetInt64());
+        Assert.True(root.GetProperty("totalHandshakes").GetInt64() >= 100, result.StdOut);
+        Assert.True(root.GetProperty("passed").GetBoolean(), result.StdOut);
+        var phases = root.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Contains("RetireOldRoot", phases);
+        Assert.False(Directory.Exists(_rotation.Home), "the drill must not create or touch the operator's home");
+    }
+
+    [Fact]
     public async Task More_than_99_in_process_clusters_run_and_the_kubernetes_fleet_stays_at_99()
     {
         // 8 s leaves leave the renewals slack on a shared 2-core runner; the scaled default is LeafTtlScalingTests' job.
@@ -105,6 +122,9 @@ public sealed class DrillCommandTests : IDisposable
 
     [Theory]
     [InlineData("--kubernetes", "--naive")]
+    [InlineData("--aks-addon")]
+    [InlineData("--aks-addon", "--naive")]
+    [InlineData("--kubernetes", "--aks-addon", "--wrong-order")]
     [InlineData("--naive", "--wrong-order")]
     [InlineData("--clusters", "0")]
     [InlineData("--leaf-ttl", "forever")]
@@ -115,5 +135,10 @@ public sealed class DrillCommandTests : IDisposable
         Assert.NotEqual(0, result.ExitCode);
         Assert.Single(result.ErrorLines);
         Assert.StartsWith("error:", result.ErrorLines[0]);
+        if (args.Contains("--aks-addon") && !args.Contains("--kubernetes"))
+        {
+            Assert.Equal(ExitCodes.Usage, result.ExitCode);
+            Assert.Contains("--aks-addon needs --kubernetes", result.ErrorLines[0], StringComparison.Ordinal);
+        }
     }
 }

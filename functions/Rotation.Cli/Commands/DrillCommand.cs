@@ -5,6 +5,7 @@ using Rotation.Cli.Parsing;
 using Rotation.Core.Rotations;
 using Rotation.Drill.Drills;
 using Rotation.Drill.Estate;
+using Rotation.Drill.Kubernetes;
 using Rotation.Drill.Traffic;
 using Rotation.Infra.LocalVault;
 using Rotation.Infra.Sqlite;
@@ -29,10 +30,11 @@ internal static class DrillCommand
         var wrongOrder = new Option<bool>("--wrong-order") { Description = "Negative control: issue from the new intermediate before its root is trusted (must fail, exit 3)" };
         var seed = CliOptions.WholeNumber("--seed", "Seed for traffic sampling, to replay a drill's choices", "N");
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Rotate through the Kubernetes adapter: each cluster is a simulated API server running istiod, registered by kubeconfig with an istio target" };
+        var aksAddOn = new Option<bool>("--aks-addon") { Description = "With --kubernetes: the clusters run the AKS Istio add-on, reading their plug-in CA from a Key Vault test server through a simulated CSI driver; registered with an aks-istio target" };
         var json = CliOptions.Json();
         var command = new Command("drill", "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
         {
-            clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, kubernetes, json,
+            clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, kubernetes, aksAddOn, json,
         };
         command.Validators.Add(result =>
         {
@@ -44,6 +46,11 @@ internal static class DrillCommand
             if (result.GetValue(kubernetes) && (result.GetValue(naive) || result.GetValue(wrongOrder)))
             {
                 result.AddError("the negative controls run on the in-process estate only: drop --kubernetes or the control");
+            }
+
+            if (result.GetValue(aksAddOn) && !result.GetValue(kubernetes))
+            {
+                result.AddError("--aks-addon needs --kubernetes: the add-on runs on simulated Kubernetes clusters (add --kubernetes)");
             }
         });
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -69,12 +76,16 @@ internal static class DrillCommand
             request.Estate.Validate();
             if (parseResult.GetValue(kubernetes))
             {
-                Rotation.Drill.Kubernetes.SimulatedIstioFleet.ValidateCount(request.Estate.Clusters);
+                SimulatedIstioFleet.ValidateCount(request.Estate.Clusters);
             }
-            progress.Line($"{(control is { } c ? $"negative control {c}" : parseResult.GetValue(kubernetes) ? "kubernetes" : "in-process")}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
+            var mode = control is { } c ? $"negative control {c}"
+                : parseResult.GetValue(aksAddOn) ? "kubernetes, aks istio add-on"
+                : parseResult.GetValue(kubernetes) ? "kubernetes"
+                : "in-process";
+            progress.Line($"{mode}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
-                : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), context.Time, cancellationToken);
+                : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), parseResult.GetValue(aksAddOn), context.Time, cancellationToken);
             result = result with { Report = result.Report with { LeafTtlMs = (long)request.Estate.Cluster.LeafTtl.TotalMilliseconds } };
 
             progress.Line($"finished: {result.Report.TotalHandshakes} handshakes, {result.Report.TotalFailures} failed");
@@ -108,7 +119,7 @@ internal static class DrillCommand
         : report.TotalFailures > 0 ? ExitCodes.Unsafe
         : ExitCodes.Error;
 
-    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, bool kubernetes, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, bool kubernetes, bool aksAddOn, TimeProvider time, CancellationToken cancellationToken)
     {
         var home = Directory.CreateTempSubdirectory("rotation-drill-");
         try
@@ -121,9 +132,11 @@ internal static class DrillCommand
                 KeyDirectory = Path.Combine(home.FullName, CliServices.KeyDirectoryName),
                 Passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             });
-            // Kubernetes: the simulated clusters' kubeconfigs live in the same throwaway home and go with it.
+            // Kubernetes: the simulated clusters' kubeconfigs live in the same throwaway home and go with it. The add-on's
+            // Key Vault is a test server on loopback that lives as long as the drill.
+            var mesh = aksAddOn ? new SimulatedIstioMesh { AksAddOn = new AksAddOnMesh() } : new SimulatedIstioMesh();
             return kubernetes
-                ? await EngineDrill.RunKubernetesAsync(store, custody, request, home.FullName, time, cancellationToken)
+                ? await EngineDrill.RunKubernetesAsync(store, custody, request, home.FullName, time, mesh, cancellationToken)
                 : await EngineDrill.RunAsync(store, custody, request, time, cancellationToken);
         }
         finally

@@ -41,9 +41,13 @@ public static class EngineDrill
     /// Kubernetes adapter, and each workload trusts its namespace's istio-ca-root-cert ConfigMap and gets its leaves
     /// from the CA istiod loaded. Kubeconfig files go to <paramref name="workDirectory"/>.
     /// </summary>
-    public static async Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    public static Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, CancellationToken cancellationToken = default) =>
+        RunKubernetesAsync(store, custody, request, workDirectory, time, new SimulatedIstioMesh(), cancellationToken);
+
+    /// <param name="mesh">How the simulated Istio is installed: upstream istiod, or the AKS add-on (<see cref="SimulatedIstioMesh.AksAddOn"/>: Key Vault test server, CSI driver, aks-istio targets).</param>
+    public static async Task<DrillResult> RunKubernetesAsync(IStateStore store, IKeyCustody custody, DrillRequest request, string workDirectory, TimeProvider time, SimulatedIstioMesh mesh, CancellationToken cancellationToken = default)
     {
-        var run = await StartKubernetesAsync(store, custody, request, workDirectory, time, cancellationToken);
+        var run = await StartKubernetesAsync(store, custody, request, workDirectory, time, mesh, cancellationToken);
         await using (run)
         {
             using var halting = cancellationToken.Register(run.Estate.Halt);
