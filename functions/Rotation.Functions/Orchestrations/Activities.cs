@@ -5,10 +5,10 @@ using Rotation.Core.Rotations.Engine;
 
 namespace Rotation.Functions.Orchestrations;
 
-/// <summary>Reads the rotation record (no key material in it: CAs are ids, keys are references in the store).</summary>
-public sealed class LoadRotationActivity(RotationStepRunner runner) : TaskActivity<string, RotationRecord>
+/// <summary>Reads the rotation record (no key material in it: CAs are ids, keys are references in the store), as a <see cref="RecordSnapshot"/>.</summary>
+public sealed class LoadRotationActivity(RotationStepRunner runner) : TaskActivity<string, RecordSnapshot>
 {
-    public override Task<RotationRecord> RunAsync(TaskActivityContext context, string input) => runner.LoadAsync(input);
+    public override async Task<RecordSnapshot> RunAsync(TaskActivityContext context, string input) => RecordSnapshot.Of(await runner.LoadAsync(input));
 }
 
 /// <summary>
@@ -16,18 +16,18 @@ public sealed class LoadRotationActivity(RotationStepRunner runner) : TaskActivi
 /// reference itself, so no key crosses the activity boundary). A refusal comes back as the holding record, not as an
 /// exception: the runner has already committed the hold and its reason.
 /// </summary>
-public sealed class RunPhaseActivity(RotationStepRunner runner) : TaskActivity<PhaseStepRequest, RotationRecord>
+public sealed class RunPhaseActivity(RotationStepRunner runner) : TaskActivity<PhaseStepRequest, RecordSnapshot>
 {
-    public override async Task<RotationRecord> RunAsync(TaskActivityContext context, PhaseStepRequest input)
+    public override async Task<RecordSnapshot> RunAsync(TaskActivityContext context, PhaseStepRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
         try
         {
-            return await runner.RunAsync(input.RotationId, input.Phase);
+            return RecordSnapshot.Of(await runner.RunAsync(input.RotationId, input.Phase));
         }
         catch (UnsafeStepException)
         {
-            return await runner.LoadAsync(input.RotationId);
+            return RecordSnapshot.Of(await runner.LoadAsync(input.RotationId));
         }
     }
 }

@@ -16,20 +16,22 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
 {
     public DateTimeOffset CurrentUtcDateTime => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
-    /// <summary>The last record this generation saw.</summary>
-    public RotationRecord? Last { get; private set; }
+    /// <summary>The last record this generation saw, as the activities return it (trimmed: see <see cref="RecordSnapshot"/>).</summary>
+    public RecordSnapshot? LastSnapshot { get; private set; }
+
+    private RotationRecord? Last => LastSnapshot?.Record;
 
     public async Task<RotationRecord> LoadAsync(string rotationId)
     {
-        Last = await context.CallActivityAsync<RotationRecord>(nameof(LoadRotationActivity), rotationId, RetryPolicies.StoreCallOptions);
-        return Last;
+        LastSnapshot = await context.CallActivityAsync<RecordSnapshot>(nameof(LoadRotationActivity), rotationId, RetryPolicies.StoreCallOptions);
+        return LastSnapshot.Record;
     }
 
     public async Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase)
     {
         try
         {
-            Last = await context.CallActivityAsync<RotationRecord>(nameof(RunPhaseActivity), new PhaseStepRequest(rotationId, phase), RetryPolicies.PhaseStepOptions);
+            LastSnapshot = await context.CallActivityAsync<RecordSnapshot>(nameof(RunPhaseActivity), new PhaseStepRequest(rotationId, phase), RetryPolicies.PhaseStepOptions);
         }
         catch (TaskFailedException ex)
         {
@@ -126,7 +128,7 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
     private async Task<Wake> WaitAsync(string rotationId, DateTimeOffset until, string? holding, bool wakeOnChange)
     {
         _waited = true;
-        if (Last is { } last)
+        if (LastSnapshot is { } last)
         {
             context.SetCustomStatus(RotationProgress.From(last, input.Generation, holding, until) with { WakesOnChange = wakeOnChange, WokenBy = input.WokenBy });
         }
@@ -184,7 +186,7 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
     }
 
     private RotationProgress? Progress(string? holding, DateTimeOffset? nextCheck, string? signal) =>
-        Last is null ? null : RotationProgress.From(Last, input.Generation + 1, holding, nextCheck, signal) with { WokenBy = _wokenBy ?? input.WokenBy };
+        LastSnapshot is null ? null : RotationProgress.From(LastSnapshot, input.Generation + 1, holding, nextCheck, signal) with { WokenBy = _wokenBy ?? input.WokenBy };
 }
 
 /// <summary>Ends an orchestration generation; the orchestrator catches it and continues as new.</summary>

@@ -20,7 +20,7 @@ public sealed partial class RotationOrchestrator : TaskOrchestrator<RotationOrch
         try
         {
             var record = await RotationDriver.RunAsync(workflow, input.RotationId);
-            context.SetCustomStatus(RotationProgress.From(record, input.Generation));
+            context.SetCustomStatus(RotationProgress.From(workflow.LastSnapshot ?? RecordSnapshot.Of(record), input.Generation));
             LogFinished(logger, record.Id, record.Status, input.Generation);
             return new RotationOrchestrationOutcome(record.Id, record.Status, record.FailureReason);
         }

@@ -64,7 +64,8 @@ public sealed class FunctionsHarness : IAsyncDisposable
     public static RotationPolicy Policy => EngineDrill.PolicyFor(Cluster);
 
     /// <param name="seenAs">Wraps the estate's targets as the engine sees them (e.g. targets that cannot show their leaves).</param>
-    public static async Task<FunctionsHarness> StartAsync(Action<IServiceCollection>? configure = null, TimeSpan? recheck = null, int clusters = 2, Func<ITargetResolver, ITargetResolver>? seenAs = null)
+    /// <param name="targetsFrom">Targets made from the domain's first issuer (A1, bundle {A}) instead of the drill's estate, e.g. <see cref="LightEstate"/>.</param>
+    public static async Task<FunctionsHarness> StartAsync(Action<IServiceCollection>? configure = null, TimeSpan? recheck = null, int clusters = 2, Func<ITargetResolver, ITargetResolver>? seenAs = null, Func<IssuerMaterial, ITargetResolver>? targetsFrom = null)
     {
         var home = new TempDirectory("rotation-functions");
         var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = home.File("rotation.db") });
@@ -76,7 +77,7 @@ public sealed class FunctionsHarness : IAsyncDisposable
         var key = await custody.ExportAsync(inventory.ActiveIntermediate.Key);
         var issuer = new IssuerMaterial(new CertificateWithKey(inventory.ActiveIntermediate.Certificate, key), [inventory.ActiveIntermediate.Certificate, inventory.ActiveRoot.Certificate], TrustBundle.Of(inventory.ActiveRoot.Certificate));
         var estate = SimulatedEstate.Start(Domain, issuer, new SimulatedEstateOptions { Clusters = clusters, WorkloadsPerCluster = 2, Cluster = Cluster });
-        var targets = new FaultyResolver(estate);
+        var targets = new FaultyResolver(targetsFrom?.Invoke(issuer) ?? estate);
         var converter = new RecordingDataConverter();
         var host = await DurableTaskTestHost.StartAsync(
             DurableTasks.Register,
