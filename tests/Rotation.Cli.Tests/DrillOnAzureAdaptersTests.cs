@@ -166,6 +166,28 @@ public sealed class DrillOnAzureAdaptersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_topic_that_refuses_the_credential_stops_the_publishing_not_the_rotation()
+    {
+        await using var locked = await EventGridTestServer.StartAsync(_tls, bearerToken: "another-identity");
+
+        var result = await _cli.RunAsync("drill", "--events", "eventgrid:" + locked.TopicEndpoint, "--clusters", "1", "--workloads", "2", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var report = JsonDocument.Parse(result.StdOut);
+        var adapters = report.RootElement.GetProperty("adapters");
+        Assert.Equal(("local", "sqlite", "eventgrid"), (adapters.GetProperty("vault").GetString(), adapters.GetProperty("store").GetString(), adapters.GetProperty("events").GetString()));
+        // Only the sink is off the embedded defaults, and still the run gets its own domain (the topic may be shared).
+        Assert.Matches(@"^drill-[0-9a-f]{8}\.mesh\.internal$", adapters.GetProperty("trustDomain").GetString());
+        var events = report.RootElement.GetProperty("events");
+        Assert.Equal(0, events.GetProperty("published").GetInt64());
+        Assert.True(events.GetProperty("pending").GetInt64() > 0, result.StdOut);
+        Assert.Contains("401", events.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Single(locked.Requests);
+        Assert.Empty(locked.Received);
+        CommandSchemas.AssertValid("drill", result.StdOut);
+    }
+
+    [Fact]
     public async Task A_negative_control_with_an_adapter_flag_is_refused_with_one_line_before_anything_runs()
     {
         var result = await _cli.RunAsync(["drill", "--naive", .. AzureFlags]);

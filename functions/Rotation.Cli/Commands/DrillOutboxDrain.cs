@@ -71,6 +71,12 @@ internal sealed class DrillOutboxDrain(OutboxPublisher publisher, IStateStore st
             // The sink refused us (address, credentials): no later round will do better, and the rotation goes on.
             _error = ex.Message;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store failed under the publisher (the sink's own failures are retried inside the run): report it
+            // with what is left pending rather than fail a rotation that is still going.
+            _error = $"publishing stopped: {ex.Message.Split('\n')[0]}";
+        }
         finally
         {
             _busyTicks += time.GetTimestamp() - started;

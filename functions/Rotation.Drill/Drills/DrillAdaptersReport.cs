@@ -13,6 +13,6 @@ public sealed record DrillAdaptersReport(string Vault, string Store, string Even
 /// </summary>
 public sealed record DrillEventsReport(long Published, long Parked, long Attempts, long FailedAttempts, long Pending, long PublishMs)
 {
-    /// <summary>Why publishing stopped for good (the sink refused the address or credentials); null when it did not.</summary>
+    /// <summary>Why publishing stopped for good (the sink refused the address or credentials, or the store failed under it); null when it did not.</summary>
     public string? Error { get; init; }
 }
