@@ -48,7 +48,7 @@ public static class AdapterServiceCollectionExtensions
         var time = services.GetRequiredService<TimeProvider>();
         if (!RotationAdapterSettings.Is(settings.Store, RotationAdapterSettings.TableStore))
         {
-            return new SqliteStateStore(new SqliteStoreOptions { DatabasePath = settings.SqlitePath!, ReadOnly = settings.SqliteReadOnly }, time);
+            return new SqliteStateStore(new SqliteStoreOptions { DatabasePath = settings.SqlitePath!, ReadOnly = settings.SqliteReadOnly, Pooling = settings.SqlitePooling }, time);
         }
 
         var options = new TableClientOptions();

@@ -28,6 +28,9 @@ public class RotationAdapterSettings
     /// <summary>sqlite: open read-only (the CLI's reading commands).</summary>
     public bool SqliteReadOnly { get; set; }
 
+    /// <summary>sqlite: keep connections open between operations (the drill's throwaway store, closed with the run); off by default so no file handle outlives an operation.</summary>
+    public bool SqlitePooling { get; set; }
+
     /// <summary>table: the table service endpoint for identity-based access, e.g. https://ACCOUNT.table.core.windows.net/ (Storage Table Data Contributor).</summary>
     public string? TableEndpoint { get; set; }
 

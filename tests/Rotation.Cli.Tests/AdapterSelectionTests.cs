@@ -38,7 +38,7 @@ public sealed class AdapterSelectionTests : IAsyncLifetime
         _azurite = AzuriteTables.Start();
         _http = new HttpClient(_vault.CreateHandler());
         var transport = new HttpClientTransport(_http);
-        _cli.AzureCredential = new StaticToken(_vault.AcceptedToken);
+        _cli.AzureCredential = new StaticTokenCredential(_vault.AcceptedToken);
         _cli.ConfigureKeyVaultClient = options =>
         {
             options.Transport = transport;
@@ -215,12 +215,5 @@ public sealed class AdapterSelectionTests : IAsyncLifetime
         Assert.Equal(2, result.ExitCode);
         Assert.DoesNotContain("c2VjcmV0", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("ROTATION_STORE '(connection string)': unknown store 'blob'", result.StdErr, StringComparison.Ordinal);
-    }
-
-    private sealed class StaticToken(string token) : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => new(token, DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) => ValueTask.FromResult(GetToken(requestContext, cancellationToken));
     }
 }

@@ -55,6 +55,27 @@ public sealed class EventGridPublishingTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_domain_filter_publishes_that_domain_only_even_behind_a_full_read_of_other_domains_rows()
+    {
+        // Ten rows of another domain (and one of no domain) come first, more than one read of five holds.
+        var others = Enumerable.Range(0, 10)
+            .Select(i => new CloudEvent($"other-{i}", "/rotation/domains/other.internal/rotations/r9", EventTypes.GateBlocked, TestEvents.Now, "rotations/r9", System.Text.Json.JsonSerializer.SerializeToElement(new { i })))
+            .Append(new CloudEvent("bundle-1", "/rotation/bundles", EventTypes.GateBlocked, TestEvents.Now, "bundles/b", System.Text.Json.JsonSerializer.SerializeToElement(new { })))
+            .ToList();
+        var ours = TestEvents.OfARootRotation();
+        var store = await TestEvents.StoreWithAsync(_directory, [.. others, .. ours]);
+        var options = TestEvents.FastRetries(maxEventsPerBatch: 4);
+        options.ReadSize = 5;
+        options.Domain = "mesh.example.internal";
+
+        var report = await new OutboxPublisher(store, KeySink(), options).PublishPendingAsync();
+
+        Assert.Equal(ours.Count, report.Delivered);
+        Assert.Equal(ours.Select(e => e.Id).Order(), _server.Received.Select(e => e.GetProperty("id").GetString()!).Order());
+        Assert.Equal(others.Select(e => e.Id).Order(), (await store.ReadOutboxAsync(unpublishedOnly: true)).Select(e => e.Event.Id).Order());
+    }
+
+    [Fact]
     public async Task Requests_follow_the_publish_spec_and_stay_under_1_MB()
     {
         var events = Enumerable.Range(0, 40).Select(i => TestEvents.Sized($"big-{i:D2}", 100_000)).ToList();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using Rotation.Cli.Output;
 using Rotation.Cli.Parsing;
 using Rotation.Core.Rotations;
@@ -7,17 +6,17 @@ using Rotation.Drill.Drills;
 using Rotation.Drill.Estate;
 using Rotation.Drill.Kubernetes;
 using Rotation.Drill.Traffic;
-using Rotation.Infra.LocalVault;
-using Rotation.Infra.Sqlite;
 
 namespace Rotation.Cli.Commands;
 
 /// <summary>
 /// rotation drill: a complete rotation of a simulated estate with real mTLS traffic, in one process. It never
-/// touches the operator's home: the drill's store and keys live in a throwaway folder deleted afterwards.
+/// touches the operator's home: the drill's store and keys live in a throwaway folder deleted afterwards, or, with
+/// --vault/--store/--events, on those adapters under a fresh trust domain (<see cref="DrillAdapters"/>).
 /// </summary>
 internal static class DrillCommand
 {
+    public const string Name = "drill";
     public const string Domain = "drill.mesh.internal";
 
     public static Command Create(CliContext context)
@@ -32,7 +31,7 @@ internal static class DrillCommand
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Rotate through the Kubernetes adapter: each cluster is a simulated API server running istiod, registered by kubeconfig with an istio target" };
         var aksAddOn = new Option<bool>("--aks-addon") { Description = "With --kubernetes: the clusters run the AKS Istio add-on, reading their plug-in CA from a Key Vault test server through a simulated CSI driver; registered with an aks-istio target" };
         var json = CliOptions.Json();
-        var command = new Command("drill", "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
+        var command = new Command(Name, "Rotate a simulated estate of mTLS workloads with the real engine and count every handshake")
         {
             clusters, workloads, leafTtl.Option, kind, naive, wrongOrder, seed, kubernetes, aksAddOn, json,
         };
@@ -78,6 +77,11 @@ internal static class DrillCommand
             {
                 SimulatedIstioFleet.ValidateCount(request.Estate.Clusters);
             }
+            if (control is not null && (context.Flags.Vault ?? context.Flags.Store ?? context.Flags.Events) is not null)
+            {
+                throw new UsageException("the negative controls use no vault, store or sink: drop --vault/--store/--events or the control");
+            }
+
             var mode = control is { } c ? $"negative control {c}"
                 : parseResult.GetValue(aksAddOn) ? "kubernetes, aks istio add-on"
                 : parseResult.GetValue(kubernetes) ? "kubernetes"
@@ -85,7 +89,7 @@ internal static class DrillCommand
             progress.Line($"{mode}: starting {request.Estate.Clusters} cluster(s) x {request.Estate.WorkloadsPerCluster} workload(s)");
             var result = control is { } negative
                 ? await EngineDrill.RunNegativeAsync(negative, request, context.Time, cancellationToken)
-                : await RunInThrowawayHomeAsync(request, parseResult.GetValue(kubernetes), parseResult.GetValue(aksAddOn), context.Time, cancellationToken);
+                : await RunInThrowawayHomeAsync(context, request, parseResult.GetValue(kubernetes), parseResult.GetValue(aksAddOn), progress, cancellationToken);
             result = result with { Report = result.Report with { LeafTtlMs = (long)request.Estate.Cluster.LeafTtl.TotalMilliseconds } };
 
             progress.Line($"finished: {result.Report.TotalHandshakes} handshakes, {result.Report.TotalFailures} failed");
@@ -119,25 +123,42 @@ internal static class DrillCommand
         : report.TotalFailures > 0 ? ExitCodes.Unsafe
         : ExitCodes.Error;
 
-    private static async Task<DrillResult> RunInThrowawayHomeAsync(DrillRequest request, bool kubernetes, bool aksAddOn, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<DrillResult> RunInThrowawayHomeAsync(CliContext context, DrillRequest request, bool kubernetes, bool aksAddOn, DrillProgress progress, CancellationToken cancellationToken)
     {
+        var time = context.Time;
         var home = Directory.CreateTempSubdirectory("rotation-drill-");
         try
         {
-            // The drill owns its throwaway store for the whole run: pooled connections, closed by ClearAllPools below.
-            var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = Path.Combine(home.FullName, CliServices.DatabaseFileName), Pooling = true }, time);
-            // The drill's CA keys are throwaway, but the vault still encrypts them: the passphrase lives only in memory.
-            var custody = new LocalKeyCustody(new LocalKeyVaultOptions
+            await using var adapters = DrillAdapters.Open(context, home.FullName);
+            request = request with { Domain = adapters.Domain };
+            if (adapters.Domain != Domain)
             {
-                KeyDirectory = Path.Combine(home.FullName, CliServices.KeyDirectoryName),
-                Passphrase = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            });
-            // Kubernetes: the simulated clusters' kubeconfigs live in the same throwaway home and go with it. The add-on's
-            // Key Vault is a test server on loopback that lives as long as the drill.
-            var mesh = aksAddOn ? new SimulatedIstioMesh { AksAddOn = new AksAddOnMesh() } : new SimulatedIstioMesh();
-            return kubernetes
-                ? await EngineDrill.RunKubernetesAsync(store, custody, request, home.FullName, time, mesh, cancellationToken)
-                : await EngineDrill.RunAsync(store, custody, request, time, cancellationToken);
+                progress.Line($"adapters: vault {adapters.Report.Vault}, store {adapters.Report.Store}, events {adapters.Report.Events}; trust domain {adapters.Domain}{(adapters.Report.Table is { } table ? $", table {table}" : "")}");
+            }
+
+            var drain = adapters.Publisher is { } publisher ? new DrillOutboxDrain(publisher, adapters.Store, adapters.Domain, time) : null;
+            DrillResult result;
+            using (var stopDraining = new CancellationTokenSource())
+            {
+                var draining = drain?.RunAsync(stopDraining.Token, cancellationToken) ?? Task.CompletedTask;
+                try
+                {
+                    // Kubernetes: the simulated clusters' kubeconfigs live in the throwaway home and go with it. The
+                    // add-on's Key Vault is a test server on loopback that lives as long as the drill.
+                    var mesh = aksAddOn ? new SimulatedIstioMesh { AksAddOn = new AksAddOnMesh() } : new SimulatedIstioMesh();
+                    result = kubernetes
+                        ? await EngineDrill.RunKubernetesAsync(adapters.Store, adapters.Custody, request, home.FullName, time, mesh, cancellationToken)
+                        : await EngineDrill.RunAsync(adapters.Store, adapters.Custody, request, time, cancellationToken);
+                }
+                finally
+                {
+                    await stopDraining.CancelAsync();
+                    await draining;
+                }
+            }
+
+            var events = drain is null ? null : await drain.FinishAsync(cancellationToken);
+            return result with { Report = result.Report with { Adapters = adapters.Report, Events = events } };
         }
         finally
         {

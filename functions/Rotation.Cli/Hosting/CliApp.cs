@@ -55,7 +55,15 @@ public static class CliApp
         try
         {
             context.Flags = AdapterOptions.Read(parseResult);
-            AdapterSettings.ValidateFlagsAndEnvironment(context);
+            // The drill reads its adapters from flags only (DrillAdapters): a bad ROTATION_* value is not its business.
+            if (parseResult.CommandResult.Command.Name == Commands.DrillCommand.Name)
+            {
+                AdapterSettings.ValidateFlags(context);
+            }
+            else
+            {
+                AdapterSettings.ValidateFlagsAndEnvironment(context);
+            }
             return await parseResult.InvokeAsync(
                 new InvocationConfiguration
                 {

@@ -31,6 +31,17 @@ internal static class DrillView
         console.Write(table);
         console.WriteLine($"wall {report.WallMs} ms = mandatory waits {report.MandatoryWaitMs} ms + engine overhead {report.OverheadMs} ms; {report.Rounds} traffic rounds");
         console.WriteLine($"traffic: {report.Sampling}");
+        if (report.Adapters is { } adapters && adapters.TrustDomain != Commands.DrillCommand.Domain)
+        {
+            console.WriteLine($"adapters: vault {adapters.Vault}, store {adapters.Store}, events {adapters.Events}; trust domain {adapters.TrustDomain}");
+        }
+
+        if (report.Events is { } events)
+        {
+            console.WriteLine($"events: {events.Published} published, {events.Parked} parked, {events.Pending} pending, {events.Attempts} request(s) ({events.FailedAttempts} failed), {events.PublishMs} ms publishing"
+                + (events.Error is { } refused ? $"; stopped: {refused}" : ""));
+        }
+
         if (report.GateRelease.Gates.Count > 0)
         {
             var gates = report.GateRelease;

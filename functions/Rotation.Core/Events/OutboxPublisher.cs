@@ -35,7 +35,7 @@ public sealed class OutboxPublisher
         var run = new Run();
         while (!run.Stopped)
         {
-            var pending = await _store.ReadOutboxAsync(unpublishedOnly: true, max: _options.ReadSize, cancellationToken);
+            var pending = await ReadPendingAsync(cancellationToken);
             if (pending.Count == 0)
             {
                 break;
@@ -54,6 +54,19 @@ public sealed class OutboxPublisher
         }
 
         return new PublishReport(run.Delivered, run.FailedAttempts, run.Parked, run.Requests, run.Stopped, run.LastError);
+    }
+
+    // With a domain filter every pending row is read and the domain's first ReadSize kept: other domains' rows ahead
+    // of ours in a shared outbox must not hide ours.
+    private async Task<IReadOnlyList<OutboxEntry>> ReadPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Domain is not { } domain)
+        {
+            return await _store.ReadOutboxAsync(unpublishedOnly: true, max: _options.ReadSize, cancellationToken);
+        }
+
+        var pending = await _store.ReadOutboxAsync(unpublishedOnly: true, cancellationToken: cancellationToken);
+        return [.. pending.Where(e => EventSources.DomainOf(e.Event) == domain).Take(_options.ReadSize)];
     }
 
     /// <summary>Publishes, waits <paramref name="interval"/>, and again, until cancelled.</summary>

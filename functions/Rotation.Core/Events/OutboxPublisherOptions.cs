@@ -24,6 +24,12 @@ public sealed class OutboxPublisherOptions
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Publish only this trust domain's events (see <see cref="EventSources.DomainOf"/>); null publishes every row. The drill
+    /// sets it, so a drill against a shared store and topic never sends (or marks) anyone else's events.
+    /// </summary>
+    public string? Domain { get; set; }
+
     public void Validate()
     {
         if (MaxBatchBytes < 1024 || MaxEventsPerBatch < 1 || ReadSize < 1 || ParkAfterAttempts < 1 || MaxRetriesPerRun < 0

@@ -44,6 +44,12 @@ public sealed record DrillReport
     /// <summary>Per gate, the time from "every piece of evidence is in place" to "gate released" (see GateReleaseTracker); empty for negative controls.</summary>
     public GateReleaseReport GateRelease { get; init; } = GateReleaseReport.None;
 
+    /// <summary>The custody, store and event sink the drill ran on; null for negative controls (they use none).</summary>
+    public DrillAdaptersReport? Adapters { get; init; }
+
+    /// <summary>What the outbox publisher did during the drill; null without --events.</summary>
+    public DrillEventsReport? Events { get; init; }
+
     /// <summary>How late the workloads renewed their leaves; renewals after expiry make the run invalid.</summary>
     public RenewalLatenessReport Renewals { get; init; } = new(0, 0, 0, null);
 

@@ -35,6 +35,9 @@ public sealed class CliRunner
 
     public Action<Azure.Core.ClientOptions>? ConfigureKeyVaultClient { get; set; }
 
+    /// <summary>The Event Grid client's transport for --events eventgrid:… (the Event Grid test server).</summary>
+    public Action<Azure.Core.ClientOptions>? ConfigureEventGridClient { get; set; }
+
     /// <summary>Columns of a simulated terminal; null means output is redirected (a pipe), as under test by default.</summary>
     public int? TerminalWidth { get; set; }
 
@@ -51,6 +54,7 @@ public sealed class CliRunner
             Targets = Targets,
             AzureCredential = AzureCredential,
             ConfigureKeyVaultClient = ConfigureKeyVaultClient,
+            ConfigureEventGridClient = ConfigureEventGridClient,
             OutputIsTerminal = TerminalWidth is not null,
             TerminalWidth = TerminalWidth,
         };

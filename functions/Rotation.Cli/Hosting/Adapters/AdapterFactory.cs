@@ -47,9 +47,11 @@ internal static class AdapterFactory
     }
 
     /// <summary>The adapters <paramref name="settings"/> chooses, over the context's clock (and its test credential and transports).</summary>
-    public static ServiceProvider Compose(CliContext context, RotationAdapterSettings settings)
+    /// <param name="configure">Registrations that win over the composition's defaults (the drill's publisher options).</param>
+    public static ServiceProvider Compose(CliContext context, RotationAdapterSettings settings, Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
+        configure?.Invoke(services);
         services.AddSingleton(context.Time);
         if (context.AzureCredential is { } credential)
         {

@@ -43,6 +43,26 @@ public sealed class AdapterSettings
         EventSinkAddress.Check(Pick(context.Flags.Events, "--events", context, EventsVariable));
     }
 
+    /// <summary>Flags only, for a command that must not be redirected by the environment or a home's file (the drill).</summary>
+    public static void ValidateFlags(CliContext context) => FromFlags(context);
+
+    /// <summary>
+    /// The adapters this command line's flags choose, ignoring ROTATION_VAULT/STORE/EVENTS and HOME/rotation.json: the
+    /// drill rotates whatever it runs on, so only an explicit flag may point it at a real vault or store.
+    /// </summary>
+    public static AdapterSettings FromFlags(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = new AdapterSettings(
+            Flag(context.Flags.Vault, "--vault"),
+            Flag(context.Flags.Store, "--store"),
+            Flag(context.Flags.Events, "--events"));
+        VaultAddress.Check(settings.Vault);
+        StoreAddress.Check(settings.Store);
+        EventSinkAddress.Check(settings.Events);
+        return settings;
+    }
+
     public static AdapterSettings Resolve(CliContext context, string home)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -56,6 +76,9 @@ public sealed class AdapterSettings
         EventSinkAddress.Check(settings.Events);
         return settings;
     }
+
+    private static AdapterSetting? Flag(string? flag, string flagName) =>
+        !string.IsNullOrWhiteSpace(flag) ? new AdapterSetting(flag.Trim(), flagName) : null;
 
     private static AdapterSetting? Pick(string? flag, string flagName, CliContext context, string variable) =>
         !string.IsNullOrWhiteSpace(flag) ? new AdapterSetting(flag.Trim(), flagName)
