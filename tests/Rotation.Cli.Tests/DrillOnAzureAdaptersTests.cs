@@ -6,6 +6,7 @@ using Rotation.Cli.Tests.Support;
 using Rotation.Core.Domain;
 using Rotation.Core.Events;
 using Rotation.Infra.AzureTables;
+using Rotation.Infra.KeyVault;
 using Rotation.Infra.KeyVault.Simulator;
 using Rotation.Testing;
 using Rotation.Testing.Events;
@@ -121,6 +122,15 @@ public sealed class DrillOnAzureAdaptersTests : IAsyncLifetime
 
         Assert.NotEmpty(_vault.Signatures);
         Assert.False(Directory.Exists(_cli.Home), "the drill must not create or touch the operator's home");
+
+        // The drill's throwaway CAs stay in the vault (nothing is deleted), but none of their keys signs any more.
+        foreach (var ca in inventory.Authorities)
+        {
+            var version = _vault.Versions(KeyVaultNames.For(ca.Key.Name)).Single(v => v.Version == ca.Key.Version);
+            Assert.False(version.Enabled, $"{ca.Id}'s key {ca.Key} is still enabled after the drill");
+        }
+
+        Assert.Contains($"retired the {inventory.Authorities.Count} CA key(s) of {domain}", result.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

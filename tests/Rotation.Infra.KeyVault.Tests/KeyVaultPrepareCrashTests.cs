@@ -53,15 +53,10 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
     {
         await using var fixture = await KeyVaultFixture.StartAsync();
         var vault = fixture.Vault;
-        var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _home.File("rotation.db") });
-        await new CaService(store, fixture.Custody(), TimeProvider.System)
-            .InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
-        await StartRootRotationAsync(store);
+        var store = await StartRootRotationAsync(fixture);
         var signaturesBefore = vault.Signatures.Values.Sum();
 
-        vault.Faults.Enqueue(KeyVaultFault.Crash(method, path, body, afterServing));
-        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), TimeProvider.System);
-        await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(RotationId, RotationPhase.Prepare));
+        await CrashPrepareAsync(fixture, store, KeyVaultFault.Crash(method, path, body, afterServing));
         Assert.Equal(0, vault.Faults.Pending);
         Assert.Equal(RotationPhase.Prepare, (await store.FindRotationAsync(RotationId))!.CurrentPhase);
 
@@ -112,13 +107,8 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
     {
         await using var fixture = await KeyVaultFixture.StartAsync();
         var vault = fixture.Vault;
-        var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _home.File("rotation.db") });
-        await new CaService(store, fixture.Custody(), TimeProvider.System)
-            .InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
-        await StartRootRotationAsync(store);
-        vault.Faults.Enqueue(KeyVaultFault.Crash(method, path, body, afterServing));
-        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), TimeProvider.System);
-        await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(RotationId, RotationPhase.Prepare));
+        var store = await StartRootRotationAsync(fixture);
+        await CrashPrepareAsync(fixture, store, KeyVaultFault.Crash(method, path, body, afterServing));
         var made = vault.Versions(RootName).Count + vault.Versions(IntermediateName).Count
             + (vault.HasPendingOperation(RootName) ? 1 : 0) + (vault.HasPendingOperation(IntermediateName) ? 1 : 0);
 
@@ -155,6 +145,21 @@ public sealed class KeyVaultPrepareCrashTests : IDisposable
         Assert.DoesNotContain(fixture.Vault.Exchanges, e => e.Path.Contains(KeyVaultNames.For(Domain + "-root-init"), StringComparison.Ordinal) && e.ResponseBody.Contains("PRIVATE KEY", StringComparison.Ordinal));
     }
 
-    private static Task StartRootRotationAsync(SqliteStateStore store) =>
-        TargetlessRotation.StartRootAsync(store, Domain, RotationId, new RotationPolicy(), DateTimeOffset.UtcNow);
+    /// <summary>A home initialized through Key Vault with a root rotation started (Prepare not run yet).</summary>
+    private async Task<SqliteStateStore> StartRootRotationAsync(KeyVaultFixture fixture)
+    {
+        var store = new SqliteStateStore(new SqliteStoreOptions { DatabasePath = _home.File("rotation.db") });
+        await new CaService(store, fixture.Custody(), TimeProvider.System)
+            .InitAsync(Domain, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(3650), TimeSpan.FromDays(365));
+        await TargetlessRotation.StartRootAsync(store, Domain, RotationId, new RotationPolicy(), DateTimeOffset.UtcNow);
+        return store;
+    }
+
+    /// <summary>Runs Prepare until <paramref name="fault"/> kills it (no retries: the process is gone).</summary>
+    private static async Task CrashPrepareAsync(KeyVaultFixture fixture, SqliteStateStore store, KeyVaultFault fault)
+    {
+        fixture.Vault.Faults.Enqueue(fault);
+        var crashed = new RotationStepRunner(store, fixture.Custody(maxRetries: 0), new TargetlessRotation.NoTargets(), TimeProvider.System);
+        await Assert.ThrowsAnyAsync<Exception>(() => crashed.RunAsync(RotationId, RotationPhase.Prepare));
+    }
 }

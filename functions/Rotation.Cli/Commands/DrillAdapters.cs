@@ -19,9 +19,10 @@ internal sealed class DrillAdapters : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private DrillAdapters(ServiceProvider services, string domain, DrillAdaptersReport report)
+    private DrillAdapters(ServiceProvider services, string domain, DrillAdaptersReport report, bool embedded)
     {
         _services = services;
+        Embedded = embedded;
         Domain = domain;
         Report = report;
         Store = services.GetRequiredService<IStateStore>();
@@ -30,6 +31,9 @@ internal sealed class DrillAdapters : IAsyncDisposable
     }
 
     public string Domain { get; }
+
+    /// <summary>The throwaway SQLite file and local vault, which go with the temp folder: nothing outlives the drill.</summary>
+    public bool Embedded { get; }
     public DrillAdaptersReport Report { get; }
     public IStateStore Store { get; }
     public IKeyCustody Custody { get; }
@@ -63,7 +67,27 @@ internal sealed class DrillAdapters : IAsyncDisposable
 
         var services = AdapterFactory.Compose(context, settings, s => s.AddSingleton(new OutboxPublisherOptions { Domain = domain }));
         var report = new DrillAdaptersReport(Kind(settings.Vault), Kind(settings.Store), Kind(settings.Events), domain, table);
-        return new DrillAdapters(services, domain, report);
+        return new DrillAdapters(services, domain, report, embedded);
+    }
+
+    /// <summary>
+    /// Retires the key of every CA the drill's domain holds: a drill on a real vault leaves its domain's certificates
+    /// behind (Rotation disables, never deletes), and a throwaway root must not stay able to sign there. Returns how
+    /// many keys it retired; repeatable.
+    /// </summary>
+    public async Task<int> RetireDrillKeysAsync(CancellationToken cancellationToken)
+    {
+        var retired = 0;
+        foreach (var ca in await Store.ListAuthoritiesAsync(Domain, cancellationToken))
+        {
+            if (ca.Key.Provider == Custody.Provider)
+            {
+                await Custody.RetireAsync(ca.Key, cancellationToken);
+                retired++;
+            }
+        }
+
+        return retired;
     }
 
     private static string Kind(string value) => value.Trim().ToLowerInvariant();

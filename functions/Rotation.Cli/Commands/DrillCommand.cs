@@ -158,6 +158,12 @@ internal static class DrillCommand
             }
 
             var events = drain is null ? null : await drain.FinishAsync(cancellationToken);
+            if (!adapters.Embedded)
+            {
+                var retired = await adapters.RetireDrillKeysAsync(cancellationToken);
+                progress.Line($"retired the {retired} CA key(s) of {adapters.Domain} in the {adapters.Report.Vault} vault: a drill's CAs sign nothing after it");
+            }
+
             return result with { Report = result.Report with { Adapters = adapters.Report, Events = events } };
         }
         finally
