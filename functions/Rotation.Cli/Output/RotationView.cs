@@ -41,7 +41,7 @@ public static class RotationView
             var phase = record.Plan[i];
             var state = i < record.PhaseIndex ? "[green]done[/]"
                 : i == record.PhaseIndex && record.IsActive ? "[yellow]current[/]"
-                : record.Policy.RequiresApproval(phase) && !record.IsApproved(phase) && record.Status == RotationStatus.Running ? "needs approval"
+                : record.AwaitsApproval(phase) ? "needs approval"
                 : "pending";
             phases.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), phase.ToString(), state, Markup.Escape(PhaseDescriptions.Describe(record.Kind, phase)));
         }

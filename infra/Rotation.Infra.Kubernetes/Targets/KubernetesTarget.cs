@@ -91,7 +91,7 @@ public abstract class KubernetesTarget : IRotationTarget
 
     protected TrustStoreObservation Observe(string location, string? pemText)
     {
-        var (fingerprints, error) = PemText.TryFingerprints(pemText);
+        var (fingerprints, error) = ObjectPem.TryFingerprints(pemText);
         return fingerprints is null
             ? new TrustStoreObservation($"{location} (unreadable: {error})", [])
             : new TrustStoreObservation(location, fingerprints);
@@ -162,5 +162,5 @@ public abstract class KubernetesTarget : IRotationTarget
 
     /// <summary>"issuer=…;roots=…": what an issuer secret held, as short fingerprints.</summary>
     protected static string IssuerSummary(V1Secret secret, string issuerKey, string rootsKey) =>
-        string.Join(";", PemText.Summary("issuer", Text(secret, issuerKey)), PemText.Summary("roots", Text(secret, rootsKey)));
+        string.Join(";", ObjectPem.Summary("issuer", Text(secret, issuerKey)), ObjectPem.Summary("roots", Text(secret, rootsKey)));
 }

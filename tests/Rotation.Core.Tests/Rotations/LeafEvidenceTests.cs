@@ -67,7 +67,7 @@ public sealed class LeafEvidenceTests
         var verdict = LeafEvidence.Evaluate([TargetResult.Ok(report.Target, report)], shortIssuer.Certificate, SwitchedAt, SwitchedAt, Policy);
 
         Assert.True(verdict.Satisfied, verdict.Reason);
-        Assert.Contains("1 outlive their issuer", verdict.PerTarget["c/cert-manager"], StringComparison.Ordinal);
-        Assert.Contains("secret apps/web-tls until", verdict.PerTarget["c/cert-manager"], StringComparison.Ordinal);
+        Assert.Contains("1 outlive their issuer", verdict.PerTarget["c/cert-manager"].Detail, StringComparison.Ordinal);
+        Assert.Contains("secret apps/web-tls until", verdict.PerTarget["c/cert-manager"].Detail, StringComparison.Ordinal);
     }
 }

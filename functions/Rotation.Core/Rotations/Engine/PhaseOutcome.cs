@@ -1,13 +1,14 @@
 using Rotation.Core.Domain;
+using Rotation.Core.Rotations.Evidence;
 
 namespace Rotation.Core.Rotations.Engine;
 
 /// <summary>What a step did: the phase is done, or it holds (a gate, or targets that could not be written).</summary>
-public abstract record PhaseOutcome(IReadOnlyDictionary<string, string> PerTarget)
+public abstract record PhaseOutcome(IReadOnlyDictionary<string, TargetVerdict> PerTarget)
 {
     /// <summary>The phase is done. <paramref name="Authorities"/> are CA inserts/status changes to commit with it.</summary>
     public sealed record Done(
-        IReadOnlyDictionary<string, string> PerTarget,
+        IReadOnlyDictionary<string, TargetVerdict> PerTarget,
         string Summary,
         IReadOnlyList<CertificateAuthority> Authorities,
         RotationAuthorities? NewAuthorities = null,
@@ -15,7 +16,7 @@ public abstract record PhaseOutcome(IReadOnlyDictionary<string, string> PerTarge
 
     /// <summary>The phase must be run again later; nothing past it may happen.</summary>
     public sealed record Holding(
-        IReadOnlyDictionary<string, string> PerTarget,
+        IReadOnlyDictionary<string, TargetVerdict> PerTarget,
         string Reason,
         DateTimeOffset? RecheckNoEarlierThan = null) : PhaseOutcome(PerTarget);
 }

@@ -14,8 +14,7 @@ public static class RotationDecider
             return new RotationDecision.Finished(record.Status);
         }
 
-        // Unwinding after an abort never waits for a human: the operator already chose to go back.
-        if (record.Status == RotationStatus.Running && record.Policy.RequiresApproval(phase) && !record.IsApproved(phase))
+        if (record.AwaitsApproval(phase))
         {
             return new RotationDecision.AwaitApproval(phase);
         }
@@ -31,4 +30,11 @@ public static class RotationDecider
     /// <summary>True when an approval for <paramref name="phase"/> was given in the current plan (forward or unwind).</summary>
     public static bool IsApproved(this RotationRecord record, RotationPhase phase) =>
         record.Approvals.Any(a => a.Phase == phase && a.Generation == record.PlanGeneration);
+
+    /// <summary>
+    /// The one rule for "this phase waits for a human": the policy asks for an approval of it and none was given in the
+    /// current plan. Unwinding after an abort never waits: the operator already chose to go back.
+    /// </summary>
+    public static bool AwaitsApproval(this RotationRecord record, RotationPhase phase) =>
+        record.Status == RotationStatus.Running && record.Policy.RequiresApproval(phase) && !record.IsApproved(phase);
 }

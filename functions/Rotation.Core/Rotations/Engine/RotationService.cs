@@ -73,7 +73,7 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
         };
 
         var events = new List<CloudEvent> { RotationEvents.Create(record, EventTypes.PhaseStarted, record.Plan[0], now, $"{record.Plan[0]} started") };
-        if (policy.RequiresApproval(record.Plan[0]))
+        if (record.AwaitsApproval(record.Plan[0]))
         {
             events.Add(RotationEvents.Create(record, EventTypes.ApprovalRequired, record.Plan[0], now, $"{record.Plan[0]} waits for an approval"));
         }
@@ -165,29 +165,19 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
         };
 
         var events = new List<CloudEvent>();
-        var authorities = new List<CertificateAuthority>();
         if (unwind.Count == 0)
         {
+            // Nothing to unwind means Prepare never committed (AbortPlanner.UnwindPlan): no new CA is on record and no
+            // target was written. The keys that Prepare may already have made are on no record either; they are retired
+            // here, before the commit (both repeatable), so a crash in between leaves the rotation abortable again.
             events.Add(RotationEvents.Create(next, EventTypes.RotationAborted, null, now, audit.Detail));
-            var inventory = await store.ListAuthoritiesAsync(record.Domain, cancellationToken);
-            authorities.AddRange(inventory
-                .Where(a => (a.Id == record.Authorities.NewRootId || a.Id == record.Authorities.NewIntermediateId) && a.Status != CaStatus.Retired)
-                .Select(a => a.WithStatus(CaStatus.Retired)));
-
-            // Keys first, then the commit (as RetiredCaKeys does for every phase): a crash in between leaves the rotation
-            // abortable again, and both calls are repeatable. Recorded CAs have their key retired with them; a Prepare
-            // that never committed left keys no record names, found by the rotation's own key names.
-            await Authorities.RetiredCaKeys.RetireAsync(custody, inventory, authorities, cancellationToken);
-            if (record.Authorities.NewIntermediateId is null)
+            var abandoned = await AbandonedPrepareKeys.RetireAsync(custody, record, cancellationToken);
+            if (abandoned.Count > 0)
             {
-                var abandoned = await AbandonedPrepareKeys.RetireAsync(custody, record, cancellationToken);
-                if (abandoned.Count > 0)
+                next = next with
                 {
-                    next = next with
-                    {
-                        Audit = [.. next.Audit, new AuditEntry(now, "AbandonedKeysRetired", record.CurrentPhase, $"retired {abandoned.Count} key version(s) Prepare made before it committed: {string.Join(", ", abandoned.Select(k => k.ToString()))}")],
-                    };
-                }
+                    Audit = [.. next.Audit, new AuditEntry(now, "AbandonedKeysRetired", record.CurrentPhase, $"retired {abandoned.Count} key version(s) Prepare made before it committed: {string.Join(", ", abandoned.Select(k => k.ToString()))}")],
+                };
             }
         }
         else
@@ -195,7 +185,7 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
             events.Add(RotationEvents.Create(next, EventTypes.PhaseStarted, unwind[0], now, $"{unwind[0]} started (abort)"));
         }
 
-        await store.CommitAsync(new ChangeSet { Rotation = next, Authorities = authorities, Events = events }, cancellationToken);
+        await store.CommitAsync(new ChangeSet { Rotation = next, Events = events }, cancellationToken);
         return next with { Version = record.Version + 1 };
     }
 

@@ -53,7 +53,7 @@ public static class RotationTransitions
         {
             var upcoming = next.Plan[nextIndex];
             events.Add(RotationEvents.Create(next, EventTypes.PhaseStarted, upcoming, now, $"{upcoming} started"));
-            if (next.Status == RotationStatus.Running && next.Policy.RequiresApproval(upcoming) && !next.IsApproved(upcoming))
+            if (next.AwaitsApproval(upcoming))
             {
                 events.Add(RotationEvents.Create(next, EventTypes.ApprovalRequired, upcoming, now, $"{upcoming} waits for an approval: rotation approve {record.Id} --phase {upcoming}"));
             }
@@ -111,12 +111,8 @@ public static class RotationTransitions
         return (next, new ChangeSet { Rotation = next, Events = events });
     }
 
-    private static Dictionary<string, TargetProgress> Progress(RotationPhase phase, IReadOnlyDictionary<string, string> perTarget, DateTimeOffset now) =>
+    private static Dictionary<string, TargetProgress> Progress(RotationPhase phase, IReadOnlyDictionary<string, TargetVerdict> perTarget, DateTimeOffset now) =>
         perTarget.ToDictionary(
             p => p.Key,
-            p => new TargetProgress(
-                phase,
-                p.Value.StartsWith(GateVerdict.OkPrefix, StringComparison.Ordinal) ? TargetState.Done : TargetState.Blocked,
-                p.Value,
-                now));
+            p => new TargetProgress(phase, p.Value.Done ? TargetState.Done : TargetState.Blocked, p.Value.Detail, now));
 }

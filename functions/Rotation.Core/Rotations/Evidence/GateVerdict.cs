@@ -7,11 +7,5 @@ namespace Rotation.Core.Rotations.Evidence;
 public sealed record GateVerdict(
     bool Satisfied,
     string Reason,
-    IReadOnlyDictionary<string, string> PerTarget,
-    DateTimeOffset? RecheckNoEarlierThan = null)
-{
-    public IEnumerable<string> HoldingTargets => PerTarget.Where(p => !p.Value.StartsWith(OkPrefix, StringComparison.Ordinal)).Select(p => p.Key);
-
-    /// <summary>Per-target details of targets that pass start with this.</summary>
-    public const string OkPrefix = "ok";
-}
+    IReadOnlyDictionary<string, TargetVerdict> PerTarget,
+    DateTimeOffset? RecheckNoEarlierThan = null);

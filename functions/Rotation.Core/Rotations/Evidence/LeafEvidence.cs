@@ -22,7 +22,7 @@ public static class LeafEvidence
         LeafVerdictCache? verdicts = null)
     {
         verdicts ??= LeafVerdictCache.Shared;
-        var perTarget = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
         string? firstReason = null;
         DateTimeOffset? recheck = null;
         var evidenceHolds = false;
@@ -30,15 +30,15 @@ public static class LeafEvidence
 
         foreach (var result in results)
         {
-            string detail;
+            TargetVerdict verdict;
             if (result.Value is not { } report)
             {
-                detail = $"unavailable: {result.Error}";
+                verdict = TargetVerdict.NotYet($"unavailable: {result.Error}");
                 evidenceHolds = true;
             }
             else if (report.Holds is { } holds)
             {
-                detail = holds;
+                verdict = TargetVerdict.NotYet(holds);
                 evidenceHolds = true;
             }
             else if (!report.Observable)
@@ -48,24 +48,24 @@ public static class LeafEvidence
                     : timeRuleMetAt;
                 if (now >= metAt)
                 {
-                    detail = $"{GateVerdict.OkPrefix}: leaves not observable ({report.Note}); time rule met at {metAt:u}";
+                    verdict = TargetVerdict.Ok($"leaves not observable ({report.Note}); time rule met at {metAt:u}");
                 }
                 else
                 {
-                    detail = $"leaves not observable ({report.Note}); waiting for the time rule until {metAt:u}";
+                    verdict = TargetVerdict.NotYet($"leaves not observable ({report.Note}); waiting for the time rule until {metAt:u}");
                     recheck = recheck is { } earlier && earlier > metAt ? earlier : metAt;
                 }
             }
             else
             {
-                detail = CheckObserved(report, expectedIssuer, verdicts);
-                evidenceHolds |= !detail.StartsWith(GateVerdict.OkPrefix, StringComparison.Ordinal);
+                verdict = CheckObserved(report, expectedIssuer, verdicts);
+                evidenceHolds |= !verdict.Done;
             }
 
-            perTarget[result.Target] = detail;
-            if (!detail.StartsWith(GateVerdict.OkPrefix, StringComparison.Ordinal))
+            perTarget[result.Target] = verdict;
+            if (!verdict.Done)
             {
-                firstReason ??= $"{result.Target}: {detail}";
+                firstReason ??= $"{result.Target}: {verdict.Detail}";
             }
         }
 
@@ -77,7 +77,7 @@ public static class LeafEvidence
             evidenceHolds ? null : recheck);
     }
 
-    private static string CheckObserved(LeafReport report, Certificate expectedIssuer, LeafVerdictCache verdicts)
+    private static TargetVerdict CheckObserved(LeafReport report, Certificate expectedIssuer, LeafVerdictCache verdicts)
     {
         var stale = report.Leaves.Where(l => !verdicts.IsSignedBy(l.Leaf, expectedIssuer)).ToList();
         if (stale.Count == 0)
@@ -88,10 +88,10 @@ public static class LeafEvidence
             var outliving = report.Leaves.Where(l => l.Leaf.NotAfter > expectedIssuer.NotAfter).ToList();
             var warning = outliving.Count == 0 ? ""
                 : $"; warning: {outliving.Count} outlive their issuer (notAfter after {expectedIssuer.NotAfter:u}) and stop verifying then, e.g. {string.Join("; ", outliving.Take(LeavesNamedPerTarget).Select(l => $"{l.Location} until {l.Leaf.NotAfter:u}"))}: rotate the intermediate before {expectedIssuer.NotAfter:u} or shorten their duration";
-            return $"{GateVerdict.OkPrefix}: {report.Leaves.Count} leaf/leaves issued by the new CA{warning}";
+            return TargetVerdict.Ok($"{report.Leaves.Count} leaf/leaves issued by the new CA{warning}");
         }
 
         var named = string.Join("; ", stale.Take(LeavesNamedPerTarget).Select(l => $"{l.Location} (issuer {l.Leaf.Issuer})"));
-        return $"{stale.Count} of {report.Leaves.Count} leaves not yet issued by {expectedIssuer.Subject}: {named}";
+        return TargetVerdict.NotYet($"{stale.Count} of {report.Leaves.Count} leaves not yet issued by {expectedIssuer.Subject}: {named}");
     }
 }

@@ -16,23 +16,23 @@ public static class TrustEvidence
         IReadOnlyCollection<string> forbiddenRoots,
         Func<string, string> describeRoot)
     {
-        var perTarget = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
         string? firstReason = null;
 
         foreach (var result in results)
         {
-            var detail = Check(result, requiredRoots, forbiddenRoots, describeRoot);
-            perTarget[result.Target] = detail;
-            if (!detail.StartsWith(GateVerdict.OkPrefix, StringComparison.Ordinal))
+            var verdict = Check(result, requiredRoots, forbiddenRoots, describeRoot);
+            perTarget[result.Target] = verdict;
+            if (!verdict.Done)
             {
-                firstReason ??= $"{result.Target}: {detail}";
+                firstReason ??= $"{result.Target}: {verdict.Detail}";
             }
         }
 
         return new GateVerdict(firstReason is null, firstReason ?? "every trust store holds the expected roots", perTarget);
     }
 
-    private static string Check(
+    private static TargetVerdict Check(
         TargetResult<TrustReport> result,
         IReadOnlyCollection<string> requiredRoots,
         IReadOnlyCollection<string> forbiddenRoots,
@@ -40,17 +40,17 @@ public static class TrustEvidence
     {
         if (result.Value is not { } report)
         {
-            return $"unavailable: {result.Error}";
+            return TargetVerdict.NotYet($"unavailable: {result.Error}");
         }
 
         if (report.Stores.Count == 0 && report.CarriesNoTrust is { } why)
         {
-            return $"{GateVerdict.OkPrefix}: carries no trust store ({why})";
+            return TargetVerdict.Ok($"carries no trust store ({why})");
         }
 
         if (report.Stores.Count == 0)
         {
-            return "no trust store observed yet";
+            return TargetVerdict.NotYet("no trust store observed yet");
         }
 
         var problems = new List<string>();
@@ -71,12 +71,12 @@ public static class TrustEvidence
 
         if (problems.Count == 0)
         {
-            return $"{GateVerdict.OkPrefix}: {report.Stores.Count} trust store(s) as expected";
+            return TargetVerdict.Ok($"{report.Stores.Count} trust store(s) as expected");
         }
 
         var named = string.Join("; ", problems.Take(LocationsNamedPerTarget));
-        return problems.Count > LocationsNamedPerTarget
+        return TargetVerdict.NotYet(problems.Count > LocationsNamedPerTarget
             ? $"{problems.Count} of {report.Stores.Count} trust stores not as expected: {named}; …"
-            : $"{problems.Count} of {report.Stores.Count} trust stores not as expected: {named}";
+            : $"{problems.Count} of {report.Stores.Count} trust stores not as expected: {named}");
     }
 }

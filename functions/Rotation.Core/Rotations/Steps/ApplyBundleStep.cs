@@ -18,7 +18,7 @@ public sealed class ApplyBundleStep(
         if (droppedRoot(material) is { } dropped
             && await SafetyChecks.EnsureNoLeafChainsToAsync(context, dropped, issuer: null, cancellationToken) is { } cannotCheck)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotCheck);
+            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotCheck);
         }
 
         if (droppedRoot(material) is { } droppedRootCa && Evidence.IssuedLeafEvidence.ChainingTo(context, droppedRootCa) is { } recordedLeaves)
@@ -30,7 +30,7 @@ public sealed class ApplyBundleStep(
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
         if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotRead);
+            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotRead);
         }
 
         var results = await TargetFanOut.RunAsync(
@@ -38,7 +38,7 @@ public sealed class ApplyBundleStep(
             async (t, ct) =>
             {
                 await t.ApplyTrustBundleAsync(target, context.WriteContext, ct);
-                return $"{Evidence.GateVerdict.OkPrefix}: bundle of {target.Count} root(s) written";
+                return Evidence.TargetVerdict.Ok($"bundle of {target.Count} root(s) written");
             },
             context.MaxTargetConcurrency,
             cancellationToken);

@@ -21,13 +21,13 @@ public sealed class ApplyIssuerStep(
 
         if (await SafetyChecks.EnsureRootTrustedEverywhereAsync(context, intermediate, root, cancellationToken) is { } cannotCheck)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotCheck);
+            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotCheck);
         }
 
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
         if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, string>(), cannotRead);
+            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotRead);
         }
 
         var issuerMaterial = await material.IssuerAsync(intermediate, bundle(material), cancellationToken);
@@ -36,7 +36,7 @@ public sealed class ApplyIssuerStep(
             async (t, ct) =>
             {
                 await t.ApplyIssuerAsync(issuerMaterial, context.WriteContext, ct);
-                return $"{Evidence.GateVerdict.OkPrefix}: issuing from {intermediate.Id}";
+                return Evidence.TargetVerdict.Ok($"issuing from {intermediate.Id}");
             },
             context.MaxTargetConcurrency,
             cancellationToken);

@@ -9,20 +9,20 @@ public static class StepOutcomes
 {
     public static PhaseOutcome FromWrites(
         StepContext context,
-        IReadOnlyList<TargetResult<string>> results,
+        IReadOnlyList<TargetResult<TargetVerdict>> results,
         string summary,
         IReadOnlyList<CertificateAuthority>? authoritiesWhenDone = null,
         bool issuerSwitched = false)
     {
-        var perTarget = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
         foreach (var target in context.Targets.Where(t => context.IsDone(t.Name)))
         {
-            perTarget[target.Name] = context.Record.Targets[target.Name].Detail;
+            perTarget[target.Name] = new TargetVerdict(true, context.Record.Targets[target.Name].Detail);
         }
 
         foreach (var result in results)
         {
-            perTarget[result.Target] = result.Value ?? $"unavailable: {result.Error}";
+            perTarget[result.Target] = result.Value ?? TargetVerdict.NotYet($"unavailable: {result.Error}");
         }
 
         var failed = results.FirstOrDefault(r => r.Value is null);

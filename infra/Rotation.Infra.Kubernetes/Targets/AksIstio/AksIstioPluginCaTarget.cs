@@ -99,7 +99,7 @@ public sealed class AksIstioPluginCaTarget : KubernetesTarget, IPublishesCertifi
         var vault = await ReadVaultAsync(cancellationToken);
         if (vault.CaCert.Value is null)
             throw new TargetUnavailableException(Name, $"cluster '{Cluster}': {vault.CaCert.Location(_vault.VaultUri)} holds no plug-in CA, so there is no issuer to keep beside the new bundle");
-        if (PemText.SameSet(vault.Root.Value, bundle))
+        if (ObjectPem.SameSet(vault.Root.Value, bundle))
             return;
         var currentChain = Pem.ReadCertificates(vault.CertChain.Value ?? vault.CaCert.Value, vault.CertChain.Location(_vault.VaultUri));
         var rule = await _cluster.ReloadRuleAsync(cancellationToken);
@@ -116,7 +116,7 @@ public sealed class AksIstioPluginCaTarget : KubernetesTarget, IPublishesCertifi
             chain.Insert(0, issuer.Issuer.Certificate);
         var vault = await ReadVaultAsync(cancellationToken);
         var previous = Previous(vault);
-        var sameIssuer = PemText.SameCertificates(vault.CaCert.Value, [issuer.Issuer.Certificate]) && PemText.SameCertificates(vault.CertChain.Value, chain);
+        var sameIssuer = ObjectPem.SameCertificates(vault.CaCert.Value, [issuer.Issuer.Certificate]) && ObjectPem.SameCertificates(vault.CertChain.Value, chain);
         var rule = await _cluster.ReloadRuleAsync(cancellationToken);
         var plan = IstioRootCertPlan.For(vault.Root.Value, issuer.Bundle, issuerChanges: !sameIssuer, chain[^1], rule);
 
@@ -198,7 +198,7 @@ public sealed class AksIstioPluginCaTarget : KubernetesTarget, IPublishesCertifi
         held == vault.Root ? RootFile : held == vault.CaCert ? CaCertFile : held == vault.CaKey ? CaKeyFile : CertChainFile;
 
     private static string Previous(VaultSecrets vault) =>
-        string.Join(";", PemText.Summary("issuer", vault.CaCert.Value), PemText.Summary("roots", vault.Root.Value));
+        string.Join(";", ObjectPem.Summary("issuer", vault.CaCert.Value), ObjectPem.Summary("roots", vault.Root.Value));
 
     private static bool ReadsAsKey(string pem)
     {

@@ -116,7 +116,7 @@ public sealed class CertManagerCaIssuerTarget : KubernetesTarget
         var root = chain[^1];
         await WriteSecretAsync(_options.Namespace, secretName, current =>
         {
-            if (PemText.SameCertificates(Text(current, "tls.crt"), chain) && PemText.SameCertificates(Text(current, "ca.crt"), [root]))
+            if (ObjectPem.SameCertificates(Text(current, "tls.crt"), chain) && ObjectPem.SameCertificates(Text(current, "ca.crt"), [root]))
                 return null;
             var secret = current ?? new V1Secret { Metadata = new V1ObjectMeta { Name = secretName, NamespaceProperty = _options.Namespace }, Type = "kubernetes.io/tls" };
             return WithData(secret, context, new()

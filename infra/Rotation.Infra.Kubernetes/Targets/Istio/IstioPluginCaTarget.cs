@@ -100,7 +100,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
             if (current is null || Text(current, CaCert) is null)
                 throw new TargetUnavailableException(Name, $"cluster '{Cluster}': secret {_options.Namespace}/{_options.Secret} holds no plug-in CA, so there is no issuer to keep beside the new bundle");
             restart = RestartPending(current, context);
-            if (PemText.SameSet(Text(current, RootCert), bundle))
+            if (ObjectPem.SameSet(Text(current, RootCert), bundle))
                 return null;
             var currentChain = Pem.ReadCertificates(Text(current, CertChain) ?? Text(current, CaCert)!, $"{_options.Secret}/{CertChain}");
             var plan = IstioRootCertPlan.For(Text(current, RootCert), bundle, issuerChanges: false, currentChain[^1], rule);
@@ -119,9 +119,9 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
         await WriteSecretAsync(_options.Namespace, _options.Secret, current =>
         {
             restart = RestartPending(current, context);
-            var sameIssuer = PemText.SameCertificates(Text(current, CaCert), [issuer.Issuer.Certificate])
-                && PemText.SameCertificates(Text(current, CertChain), chain);
-            var sameRoots = PemText.SameSet(Text(current, RootCert), issuer.Bundle);
+            var sameIssuer = ObjectPem.SameCertificates(Text(current, CaCert), [issuer.Issuer.Certificate])
+                && ObjectPem.SameCertificates(Text(current, CertChain), chain);
+            var sameRoots = ObjectPem.SameSet(Text(current, RootCert), issuer.Bundle);
             if (sameIssuer && sameRoots)
                 return null;
 
@@ -276,7 +276,7 @@ public sealed class IstioPluginCaTarget : KubernetesTarget, IPublishesCertificat
             }
             else if (now >= settledAt && Text(published, RootCert) is { } served)
             {
-                var (fingerprints, _) = PemText.TryFingerprints(served);
+                var (fingerprints, _) = ObjectPem.TryFingerprints(served);
                 observations.Add(new TrustStoreObservation(
                     $"{read.Location} (unreadable: {read.Error}; time rule: every proxy refreshed its certificate since {changedAt:u})", fingerprints ?? []));
             }

@@ -124,11 +124,11 @@ internal static class IstioPreflight
         var roots = Text(facts.Secret, "root-cert.pem");
         if (published is not null && roots is not null)
         {
-            var (publishedSet, _) = PemText.TryFingerprints(published);
-            var (rootSet, _) = PemText.TryFingerprints(roots);
+            var (publishedSet, _) = ObjectPem.TryFingerprints(published);
+            var (rootSet, _) = ObjectPem.TryFingerprints(roots);
             if (publishedSet is not null && rootSet is not null && publishedSet.Count > 0 && !publishedSet.All(rootSet.Contains))
                 return new PreflightCheck("cacerts watcher", false,
-                    $"istiod publishes a root that is not in {facts.SecretName} root-cert.pem ({PemText.Summary("published", published)}): it does not serve the plug-in CA and does not watch cacerts: {restart}");
+                    $"istiod publishes a root that is not in {facts.SecretName} root-cert.pem ({ObjectPem.Summary("published", published)}): it does not serve the plug-in CA and does not watch cacerts: {restart}");
         }
 
         return new PreflightCheck("cacerts watcher", true, "istiod serves the plug-in CA from cacerts");

@@ -96,17 +96,18 @@ public sealed class LinkerdTarget : KubernetesTarget
     {
         var config = await IdentityConfigAsync(cancellationToken);
         var changed = await WriteBundleAsync(bundle, context, cancellationToken);
+        var acknowledgedAt = Connection.TimeProvider.GetUtcNow();
         if (config.TrustAnchorsKey is { } anchorsKey)
         {
             await WriteSecretAsync(_options.Namespace, _options.IssuerSecret, current =>
             {
-                if (current is null || PemText.SameSet(Text(current, anchorsKey), bundle))
+                if (current is null || ObjectPem.SameSet(Text(current, anchorsKey), bundle))
                     return null;
                 return WithData(current, config, context, new Dictionary<string, string> { [anchorsKey] = bundle.ToPem() });
             }, cancellationToken);
         }
 
-        await RestartIfNeededAsync(bundle, changed, context, cancellationToken);
+        await RestartIfNeededAsync(bundle, changed ? acknowledgedAt : null, context, cancellationToken);
     }
 
     public override async Task ApplyIssuerAsync(IssuerMaterial issuer, RotationWriteContext context, CancellationToken cancellationToken = default)
@@ -116,10 +117,11 @@ public sealed class LinkerdTarget : KubernetesTarget
         chain.AddRange(issuer.ChainToRoot.Where(c => !c.Equals(issuer.Issuer.Certificate) && !c.IsSelfSigned));
         var config = await IdentityConfigAsync(cancellationToken);
         var bundleChanged = await WriteBundleAsync(issuer.Bundle, context, cancellationToken);
+        var bundleAcknowledgedAt = Connection.TimeProvider.GetUtcNow();
         await WriteSecretAsync(_options.Namespace, _options.IssuerSecret, current =>
         {
-            if (PemText.SameCertificates(Text(current, config.CertificateKey), chain)
-                && (config.TrustAnchorsKey is null || PemText.SameSet(Text(current, config.TrustAnchorsKey), issuer.Bundle)))
+            if (ObjectPem.SameCertificates(Text(current, config.CertificateKey), chain)
+                && (config.TrustAnchorsKey is null || ObjectPem.SameSet(Text(current, config.TrustAnchorsKey), issuer.Bundle)))
                 return null;
             var secret = current ?? new V1Secret
             {
@@ -140,7 +142,7 @@ public sealed class LinkerdTarget : KubernetesTarget
         }, cancellationToken);
 
         // Normally the bundle is unchanged here; when it is not (an abort before the trust gate passed), proxies need the same restarts.
-        await RestartIfNeededAsync(issuer.Bundle, bundleChanged, context, cancellationToken);
+        await RestartIfNeededAsync(issuer.Bundle, bundleChanged ? bundleAcknowledgedAt : null, context, cancellationToken);
     }
 
     public override async Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
@@ -236,13 +238,14 @@ public sealed class LinkerdTarget : KubernetesTarget
     internal TrustStoreObservation ObserveText(string location, string? pem) => Observe(location, pem);
 
     /// <summary>
-    /// Restarts when the anchors changed now, or when some proxy still runs with other anchors (a re-run after a crash
-    /// between the write and the restarts). Deployments already restarted for this rotation and phase are skipped.
+    /// Restarts when the anchors changed now (<paramref name="changedAt"/>: when the API server acknowledged the write),
+    /// or when some proxy still runs with other anchors (a re-run after a crash between the write and the restarts).
+    /// Deployments already restarted for this rotation and phase are skipped.
     /// </summary>
-    private async Task RestartIfNeededAsync(TrustBundle bundle, bool changed, RotationWriteContext context, CancellationToken cancellationToken)
+    private async Task RestartIfNeededAsync(TrustBundle bundle, DateTimeOffset? changedAt, RotationWriteContext context, CancellationToken cancellationToken)
     {
-        if (changed || !await ProxiesHoldAsync(bundle, cancellationToken))
-            await RestartMeshAsync(context, cancellationToken);
+        if (changedAt is not null || !await ProxiesHoldAsync(bundle, cancellationToken))
+            await RestartMeshAsync(context, changedAt, cancellationToken);
     }
 
     /// <summary>Whether every proxy a restart could reach (control plane and opted-in namespaces) runs with <paramref name="bundle"/>.</summary>
@@ -259,11 +262,11 @@ public sealed class LinkerdTarget : KubernetesTarget
     private Task<bool> WriteBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken) =>
         WriteConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, current =>
         {
-            if (PemText.SameSet(Text(current, BundleKey), bundle))
+            if (ObjectPem.SameSet(Text(current, BundleKey), bundle))
                 return null;
             var map = current ?? new V1ConfigMap { Metadata = new V1ObjectMeta { Name = _options.TrustRootsConfigMap, NamespaceProperty = _options.Namespace } };
             map.Metadata ??= new V1ObjectMeta();
-            ManagedMetadata.Stamp(map.Metadata, context, PemText.Summary("roots", Text(current, BundleKey)));
+            ManagedMetadata.Stamp(map.Metadata, context, ObjectPem.Summary("roots", Text(current, BundleKey)));
             map.Metadata.Annotations[LinkerdControlPlaneProxy.WrittenAtAnnotation] = Connection.TimeProvider.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             map.Data ??= new Dictionary<string, string>();
             map.Data[BundleKey] = bundle.ToPem();
@@ -283,10 +286,14 @@ public sealed class LinkerdTarget : KubernetesTarget
     /// restarted since the trust roots were last written is not restarted again (a re-run after a crash or a timed-out
     /// rollout restarts only what is left, and waits only for what is left of the delay).
     /// </summary>
-    private async Task RestartMeshAsync(RotationWriteContext context, CancellationToken cancellationToken)
+    private async Task RestartMeshAsync(RotationWriteContext context, DateTimeOffset? acknowledgedAt, CancellationToken cancellationToken)
     {
         var map = await ReadConfigMapAsync(_options.Namespace, _options.TrustRootsConfigMap, cancellationToken);
         var writtenAt = LinkerdControlPlaneProxy.WrittenAt(map);
+        // The annotation is stamped before the request, so the API server stored the ConfigMap a little later; the
+        // kubelet's sync delay runs from then. This process knows when its write was acknowledged and counts from that;
+        // a re-run in another process has only the stamp, a few milliseconds early against a delay of minutes.
+        var syncFrom = writtenAt is { } stamped && acknowledgedAt is { } acknowledged && acknowledged > stamped ? acknowledged : writtenAt;
         var restarter = new WorkloadRestarter(Connection, Name);
         var controlPlane = await ListWorkloadsAsync(_options.Namespace, meshedOnly: false, cancellationToken);
         static bool IsIdentity(WorkloadRef w) => w is { Kind: WorkloadRef.Deployment, Name: LinkerdIssuerLoaded.IdentityDeployment };
@@ -299,7 +306,7 @@ public sealed class LinkerdTarget : KubernetesTarget
         var identity = controlPlane.Where(IsIdentity).ToList();
         if (identity.Count == 0)
             return;
-        if (writtenAt is { } at && at + _options.MountSyncWait - Connection.TimeProvider.GetUtcNow() is { } remaining && remaining > TimeSpan.Zero
+        if (syncFrom is { } at && at + _options.MountSyncWait - Connection.TimeProvider.GetUtcNow() is { } remaining && remaining > TimeSpan.Zero
             && await restarter.NeedsRestartAsync(identity[0], writtenAt, cancellationToken))
             await Task.Delay(remaining, Connection.TimeProvider, cancellationToken);
         await restarter.RestartAsync(identity, context, _options.RestartConcurrency, cancellationToken, writtenAt);

@@ -71,12 +71,12 @@ public sealed class TrustManagerTarget : KubernetesTarget
 
     public override async Task ApplyTrustBundleAsync(TrustBundle bundle, RotationWriteContext context, CancellationToken cancellationToken = default)
     {
-        var previous = (string? text) => PemText.Summary("roots", text);
+        var previous = (string? text) => ObjectPem.Summary("roots", text);
         if (SourceIsSecret)
         {
             await WriteSecretAsync(_options.TrustNamespace, _options.SourceName, current =>
             {
-                if (PemText.SameSet(Text(current, _options.SourceKey), bundle))
+                if (ObjectPem.SameSet(Text(current, _options.SourceKey), bundle))
                     return null;
                 var secret = current ?? new V1Secret { Metadata = new V1ObjectMeta { Name = _options.SourceName, NamespaceProperty = _options.TrustNamespace }, Type = "Opaque" };
                 secret.Metadata ??= new V1ObjectMeta();
@@ -90,7 +90,7 @@ public sealed class TrustManagerTarget : KubernetesTarget
 
         await WriteConfigMapAsync(_options.TrustNamespace, _options.SourceName, current =>
         {
-            if (PemText.SameSet(Text(current, _options.SourceKey), bundle))
+            if (ObjectPem.SameSet(Text(current, _options.SourceKey), bundle))
                 return null;
             var map = current ?? new V1ConfigMap { Metadata = new V1ObjectMeta { Name = _options.SourceName, NamespaceProperty = _options.TrustNamespace } };
             map.Metadata ??= new V1ObjectMeta();

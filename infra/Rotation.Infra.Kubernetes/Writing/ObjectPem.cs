@@ -2,8 +2,11 @@ using Rotation.Core.Pki;
 
 namespace Rotation.Infra.Kubernetes.Writing;
 
-/// <summary>PEM as it sits in Kubernetes objects: blocks kept as their exact text, so a rewrite can preserve bytes.</summary>
-internal static class PemText
+/// <summary>
+/// PEM as it sits in Kubernetes objects: blocks kept as their exact text, so a rewrite can preserve bytes, and compared
+/// by fingerprint. Encoding and decoding PEM itself is Core's (Pem, PemBlocks); this only reads objects' values.
+/// </summary>
+internal static class ObjectPem
 {
     /// <summary>Every certificate block with its text. Throws PkiException when a block is malformed.</summary>
     public static IReadOnlyList<PemBlocks.Block> Blocks(string? text) => PemBlocks.Of(text);
