@@ -53,15 +53,8 @@ done
 
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-stats() { # reads numbers, prints min / median / max
-    sort -g | awk -v fmt="$1" '
-        { v[NR] = $1 }
-        END {
-            if (NR == 0) { print "no reports"; exit }
-            median = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf fmt " / " fmt " / " fmt, v[1], median, v[NR]
-        }'
-}
+# shellcheck source=scripts/bench-stats.sh
+source scripts/bench-stats.sh
 
 baseline="${sizes%%,*}"
 baseline_wall="$(jq -r --argjson k "$baseline" 'select(.clusters == $k) | .wallMs' "$results" | stats '%.0f' | awk -F' / ' '{print $2}')"
