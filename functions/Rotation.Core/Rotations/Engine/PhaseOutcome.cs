@@ -6,6 +6,9 @@ namespace Rotation.Core.Rotations.Engine;
 /// <summary>What a step did: the phase is done, or it holds (a gate, or targets that could not be written).</summary>
 public abstract record PhaseOutcome(IReadOnlyDictionary<string, TargetVerdict> PerTarget)
 {
+    /// <summary>For an outcome decided before any target was written or read one by one (a refusal, a store-side check, Prepare).</summary>
+    public static readonly IReadOnlyDictionary<string, TargetVerdict> NoTargets = new Dictionary<string, TargetVerdict>();
+
     /// <summary>The phase is done. <paramref name="Authorities"/> are CA inserts/status changes to commit with it.</summary>
     public sealed record Done(
         IReadOnlyDictionary<string, TargetVerdict> PerTarget,

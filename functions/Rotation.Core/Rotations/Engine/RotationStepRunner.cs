@@ -60,7 +60,7 @@ public sealed partial class RotationStepRunner(
         catch (UnsafeStepException ex)
         {
             refusal = ex;
-            outcome = new PhaseOutcome.Holding(new Dictionary<string, Rotations.Evidence.TargetVerdict>(), $"refused: {ex.Message}");
+            outcome = new PhaseOutcome.Holding(PhaseOutcome.NoTargets, $"refused: {ex.Message}");
         }
         catch (Exception ex) when (phase == RotationPhase.Prepare && ex is Pki.PkiException or DomainException)
         {

@@ -43,6 +43,6 @@ public static class IssuedLeafEvidence
         var more = live.Count > LeavesNamed ? $" and {live.Count - LeavesNamed} more" : string.Empty;
         var reason = $"{live.Count} live leaf/leaves from 'rotation issue-leaf' {what}: {named}{more}; the gate releases when they expire "
             + $"({releasesAt.ToUniversalTime().ToString("u", CultureInfo.InvariantCulture)}), or run 'rotation leaf forget SERIAL' for each one no longer in use";
-        return new PhaseOutcome.Holding(new Dictionary<string, TargetVerdict>(), reason, releasesAt);
+        return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, reason, releasesAt);
     }
 }

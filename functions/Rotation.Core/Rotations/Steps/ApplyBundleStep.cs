@@ -18,7 +18,7 @@ public sealed class ApplyBundleStep(
         if (droppedRoot(material) is { } dropped
             && await SafetyChecks.EnsureNoLeafChainsToAsync(context, dropped, issuer: null, cancellationToken) is { } cannotCheck)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotCheck);
+            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotCheck);
         }
 
         if (droppedRoot(material) is { } droppedRootCa && Evidence.IssuedLeafEvidence.ChainingTo(context, droppedRootCa) is { } recordedLeaves)
@@ -30,7 +30,7 @@ public sealed class ApplyBundleStep(
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
         if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotRead);
+            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotRead);
         }
 
         var results = await TargetFanOut.RunAsync(

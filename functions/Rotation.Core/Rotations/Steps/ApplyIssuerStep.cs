@@ -21,13 +21,13 @@ public sealed class ApplyIssuerStep(
 
         if (await SafetyChecks.EnsureRootTrustedEverywhereAsync(context, intermediate, root, cancellationToken) is { } cannotCheck)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotCheck);
+            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotCheck);
         }
 
         var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
         if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotRead);
+            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotRead);
         }
 
         var issuerMaterial = await material.IssuerAsync(intermediate, bundle(material), cancellationToken);

@@ -60,7 +60,7 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
         minted.Add(new CertificateAuthority(intermediateId, domain, CaRole.Intermediate, CaStatus.Prepared, parent.Id, Attached(intermediateKey), intermediateKey.Reference));
 
         return new PhaseOutcome.Done(
-            new Dictionary<string, Evidence.TargetVerdict>(),
+            PhaseOutcome.NoTargets,
             $"minted {string.Join(" and ", minted.Select(m => $"{m.Id} ({m.Subject}, until {m.NotAfter:u})"))}",
             minted,
             record.Authorities with { NewRootId = newRootId, NewIntermediateId = intermediateId });

@@ -13,7 +13,7 @@ public sealed class RetireIntermediateStep : IPhaseStep
         var material = context.Material;
         if (await SafetyChecks.EnsureNoLeafChainsToAsync(context, material.OldRoot, material.OldIntermediate, cancellationToken) is { } cannotCheck)
         {
-            return new PhaseOutcome.Holding(new Dictionary<string, Evidence.TargetVerdict>(), cannotCheck);
+            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotCheck);
         }
 
         if (Evidence.IssuedLeafEvidence.IssuedBy(context, material.OldIntermediate) is { } recordedLeaves)
@@ -21,6 +21,6 @@ public sealed class RetireIntermediateStep : IPhaseStep
             return recordedLeaves;
         }
 
-        return new PhaseOutcome.Done(new Dictionary<string, Evidence.TargetVerdict>(), $"{material.OldIntermediate.Id} retired", []);
+        return new PhaseOutcome.Done(PhaseOutcome.NoTargets, $"{material.OldIntermediate.Id} retired", []);
     }
 }
