@@ -234,8 +234,13 @@ public sealed class TargetHandshakeDrillTests(Xunit.Abstractions.ITestOutputHelp
     }
 
     /// <summary>
-    /// What an operator without Rotation's order might do: write issuer B and a bundle of only root B to every
-    /// target at once, through the same target adapters, then let traffic run a few leaf lifetimes.
+    /// What an operator without Rotation's order might do: write a bundle of only root B, then issuer B, to every
+    /// target, through the same target adapters, and let traffic run a few leaf lifetimes. Between the two writes the
+    /// mismatch is held until every workload trusts only B while its peers still present leaves from A, and then for
+    /// <see cref="MismatchHold"/>: written back to back, cert-manager's re-issue and trust-manager's sync can land in the
+    /// same 50 ms file sync of each workload, and a busy machine then schedules no handshake inside the window at all
+    /// (a CI run saw 753 handshakes and not one failure). The control proves the drill sees an outage, so the outage
+    /// must be there while traffic flows.
     /// </summary>
     private static async Task<DrillReport> NaiveSwapAsync(SimulatedTargetCluster cluster, TargetWorkloadEstate estate)
     {
@@ -247,14 +252,19 @@ public sealed class TargetHandshakeDrillTests(Xunit.Abstractions.ITestOutputHelp
             phases.Set("NaiveSwap");
             var context = new RotationWriteContext("naive", RotationPhase.SwitchIssuer);
             foreach (var target in targets)
-            {
                 await target.ApplyTrustBundleAsync(b.Bundle, context, ct);
-                await target.ApplyIssuerAsync(b, context, ct);
-            }
+            await ClusterFixture.EventuallyAsync(() => Task.FromResult(estate.Workloads.All(w => w.TrustStore.Bundle.SetEquals(b.Bundle))), "every workload trusts only root B");
+            Assert.All(estate.Workloads, w => Assert.False(w.Credential!.Certificate.IsSignedBy(b.Issuer.Certificate), $"{w.Location} already presents a leaf from B"));
+            await Task.Delay(MismatchHold, ct);
 
+            foreach (var target in targets)
+                await target.ApplyIssuerAsync(b, context, ct);
             await Task.Delay(Physics.LeafTtl * 2, ct);
         }, phases);
     }
+
+    /// <summary>How long a naive swap holds "trust only B, leaves from A": twenty workload syncs, a hundred handshakes on an idle machine.</summary>
+    private static readonly TimeSpan MismatchHold = TimeSpan.FromSeconds(1);
 
     /// <summary>The trust-manager target's trust report cut to its source store (what a source- or Synced-based gate sees).</summary>
     private sealed class SourceOnlyTrustManagerGate(ITargetResolver inner, Action<TrustReport> seen) : ITargetResolver

@@ -78,34 +78,52 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
     /// <summary>A workload's namespace: the workload's own name.</summary>
     public static string NamespaceOf(SimulatedWorkload workload) => workload.Name;
 
-    /// <summary>Creates the workload namespaces, waits until istiod has published a root into each and loaded a CA, then opens the listeners.</summary>
-    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates the workload namespaces, waits until istiod has published a root into each and loaded a CA, then opens
+    /// the listeners. <paramref name="stallTimeout"/> bounds a wait without progress: on two cores a 99-cluster estate
+    /// publishes thousands of ConfigMaps while earlier clusters mint leaves, so a fixed bound from the start fails a
+    /// healthy but busy istiod, while "no new namespace got its root for that long" still names a stuck one.
+    /// </summary>
+    public async Task StartAsync(TimeSpan stallTimeout, CancellationToken cancellationToken = default)
     {
         foreach (var workload in Workloads)
             Kube.Store.EnsureNamespace(NamespaceOf(workload), new Dictionary<string, string> { [InjectionLabel] = "enabled" });
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (_source.CurrentIssuer is null || Workloads.Any(w => _source.BundleFor(NamespaceOf(w)) is null))
+        var published = 0;
+        var progressAt = _time.GetUtcNow();
+        while (true)
         {
-            try
+            var now = Workloads.Count(w => _source.BundleFor(NamespaceOf(w)) is not null);
+            if (now == Workloads.Count && _source.CurrentIssuer is not null)
+                break;
+            if (now > published)
             {
-                await Task.Delay(_syncInterval, _time, deadline.Token);
+                published = now;
+                progressAt = _time.GetUtcNow();
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            else if (_time.GetUtcNow() - progressAt > stallTimeout)
             {
-                throw new TimeoutException($"cluster '{Name}': istiod published no root or loaded no CA within {timeout.TotalSeconds:0.#}s ({Kube.Istio.LastDecision ?? "no decision"}; {Kube.Istio.CaLoadError ?? "no load error"})");
+                throw new TimeoutException($"cluster '{Name}': istiod published a root into {published} of {Workloads.Count} namespace(s) and {(_source.CurrentIssuer is null ? "loaded no CA" : "loaded a CA")}, with no progress for {stallTimeout.TotalSeconds:0.#}s ({Kube.Istio.LastDecision ?? "no decision"}; {Kube.Istio.CaLoadError ?? "no load error"})");
             }
+
+            await Task.Delay(_syncInterval, _time, cancellationToken);
         }
 
-        // The agent reads PROXY_CONFIG_XDS_AGENT once, at pod start.
+        // The agent reads PROXY_CONFIG_XDS_AGENT once, at pod start, and its first answer from istiod brings the
+        // certificate and the PCDS bundle together: the start mints each leaf once, not once for PCDS and again here.
         _pcds = _agent?.PcdsEnabled == true;
-        SyncTrust();
+        if (_pcds)
+            _pcdsBundle = _agent!.IstiodRoots;
         foreach (var workload in Workloads)
         {
+            // Minting is CPU-bound: a signal mid-start must not wait for the rest of the cluster's leaves.
+            cancellationToken.ThrowIfCancellationRequested();
             IssueLeaf(workload);
-            workload.Start();
         }
+
+        SyncTrust();
+        foreach (var workload in Workloads)
+            workload.Start();
 
         foreach (var workload in Workloads)
             _loops.Add(RenewLoopAsync(workload, _stopping.Token));

@@ -8,7 +8,7 @@ public sealed class KubernetesEstateOptions
     /// <summary>How often a workload re-reads its namespace's root ConfigMap and istiod's loaded CA (a sidecar's file watch).</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How long a cluster may take to publish its first root and load its first CA before the estate gives up.</summary>
+    /// <summary>How long a starting cluster's istiod may go without publishing one more namespace's root (or loading its first CA) before the estate gives up.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public void Validate()

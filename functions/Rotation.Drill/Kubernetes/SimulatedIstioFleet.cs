@@ -122,8 +122,7 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
         {
             if (addOn is not null)
                 await addOn.StopPollingAsync();
-            foreach (var (_, kube) in clusters)
-                await kube.DisposeAsync();
+            await DisposeAllAsync(clusters);
             if (addOn is not null)
                 await addOn.DisposeAsync();
             throw;
@@ -179,9 +178,12 @@ public sealed class SimulatedIstioFleet : IAsyncDisposable
     {
         if (AddOn is not null)
             await AddOn.StopPollingAsync();
-        foreach (var (_, kube) in Clusters)
-            await kube.DisposeAsync();
+        await DisposeAllAsync(Clusters);
         if (AddOn is not null)
             await AddOn.DisposeAsync();
     }
+
+    /// <summary>Stops every API server at once: a drill cancelled by a signal has 5 s to unwind 99 of them.</summary>
+    private static Task DisposeAllAsync(IEnumerable<(string Name, SimulatedKubeCluster Kube)> clusters) =>
+        Task.WhenAll(clusters.Select(c => c.Kube.DisposeAsync().AsTask()));
 }
