@@ -1,3 +1,4 @@
+using Rotation.Core.Domain;
 using Rotation.Core.Events;
 using Rotation.Core.Rotations;
 using Rotation.Core.Tests.Rotations.Support;
@@ -54,6 +55,49 @@ public sealed class GateTests
 
         Assert.Equal(RotationPhase.SwitchIssuer, released.CurrentPhase);
         Assert.Null(released.Gate);
+    }
+
+    [Fact]
+    public async Task A_trust_gate_recheck_reads_only_the_targets_not_yet_satisfied_in_its_phase()
+    {
+        var (h, id) = await AtAsync(RotationPhase.VerifyTrust);
+        h.Meshes[0].Propagate();
+        h.Meshes[1].Propagate(count: 2);
+        await h.RunCurrentAsync(id);
+        var readsBefore = h.Meshes.Select(m => m.TrustReads).ToList();
+
+        h.Advance(EngineHarness.TestPolicy.GateRetryInitial);
+        var stillHeld = await h.RunCurrentAsync(id);
+        h.Meshes[1].Propagate();
+        h.Advance(EngineHarness.TestPolicy.GateRetryMax);
+        var released = await h.RunCurrentAsync(id);
+
+        Assert.Equal(RotationPhase.VerifyTrust, stillHeld.CurrentPhase);
+        Assert.Equal(readsBefore[0], h.Meshes[0].TrustReads);           // seen satisfied: not read again in this phase
+        Assert.Equal(readsBefore[1] + 2, h.Meshes[1].TrustReads);       // held: read at each check
+        Assert.Equal(RotationPhase.SwitchIssuer, released.CurrentPhase);
+        Assert.Equal(TargetState.Done, released.Targets["cluster-0/mesh"].State);
+        Assert.StartsWith("ok: ", released.Targets["cluster-0/mesh"].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SwitchIssuer_still_reads_every_trust_store_and_refuses_one_that_lost_the_new_root_after_the_gate_saw_it()
+    {
+        var (h, id) = await AtAsync(RotationPhase.VerifyTrust);
+        h.Meshes[0].Propagate();
+        h.Meshes[1].Propagate(count: 2);
+        await h.RunCurrentAsync(id);                                     // cluster-0 seen satisfied, cluster-1 held
+        h.Meshes[0].SetWorkloadTrust(0, [h.RootA.Sha256]);               // cluster-0 regresses behind the gate's back
+        h.Meshes[1].Propagate();
+        h.Advance(EngineHarness.TestPolicy.GateRetryMax);
+        var gateReleased = await h.RunCurrentAsync(id);
+        var issuerWrites = h.Meshes.Sum(m => m.IssuerWrites);
+
+        var refused = await Assert.ThrowsAsync<UnsafeStepException>(() => h.RunCurrentAsync(id));
+
+        Assert.Equal(RotationPhase.SwitchIssuer, gateReleased.CurrentPhase);
+        Assert.Contains("cluster-0/mesh", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(issuerWrites, h.Meshes.Sum(m => m.IssuerWrites));   // nothing issues from the new CA
     }
 
     [Fact]

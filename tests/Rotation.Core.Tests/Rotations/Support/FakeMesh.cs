@@ -12,6 +12,7 @@ namespace Rotation.Core.Tests.Rotations.Support;
 public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : IRotationTarget
 {
     private readonly object _gate = new();
+    private int _trustReads;
     private readonly Workload[] _workloads = Enumerable.Range(0, workloads).Select(i => new Workload($"ns-{i}")).ToArray();
 
     public string Name { get; } = name;
@@ -19,6 +20,9 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
     public IssuerMaterial? Issuer { get; private set; }
     public int BundleWrites { get; private set; }
     public int IssuerWrites { get; private set; }
+
+    /// <summary>How often the trust stores were read (<see cref="ReportTrustAsync"/>).</summary>
+    public int TrustReads => Volatile.Read(ref _trustReads);
     public bool AutoConverge { get; set; }
     public bool Unavailable { get; set; }
     public bool LeavesObservable { get; set; } = true;
@@ -88,6 +92,7 @@ public sealed class FakeMesh(string name, DateTimeOffset now, int workloads) : I
     public Task<TrustReport> ReportTrustAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfUnavailable();
+        Interlocked.Increment(ref _trustReads);
         lock (_gate)
         {
             return Task.FromResult(new TrustReport(Name, [.. _workloads.Select(w => new TrustStoreObservation(w.Name, [.. w.Trusted]))]));
