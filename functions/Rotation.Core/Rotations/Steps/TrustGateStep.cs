@@ -9,7 +9,7 @@ namespace Rotation.Core.Rotations.Steps;
 /// A re-check reads only the targets not yet seen satisfied in this phase: at 99 clusters a full read takes seconds,
 /// which is how long a gate would sit after the last cluster settled. That weakens nothing downstream: SwitchIssuer
 /// re-reads every trust store before it writes (<see cref="SafetyChecks.EnsureRootTrustedEverywhereAsync"/>), and
-/// after VerifyRetired or VerifyWithdrawn nothing is written that a store seen earlier in the phase could break.
+/// after VerifyRetired or VerifyNewTrustWithdrawn nothing is written that a store seen earlier in the phase could break.
 /// </summary>
 public sealed class TrustGateStep(
     Func<RotationMaterial, IReadOnlyList<CertificateAuthority>> required,
