@@ -118,4 +118,18 @@ public sealed class KubernetesEngineDrillTests(Xunit.Abstractions.ITestOutputHel
             Assert.Equal([a.Root.Certificate.Sha256], w.TrustStore.Bundle.Fingerprints);
         });
     }
+
+    [Fact]
+    public async Task A_cluster_whose_istiod_publishes_nothing_stops_the_start_naming_how_far_it_got()
+    {
+        using var home = new TempDirectory("rotation-drill-k8s-stalled");
+        var a = DrillAuthorities.Create(EstateFixture.Domain, "A");
+        await using var fleet = await SimulatedIstioFleet.StartAsync(1, home.Path, a.AloneIssuer(), TimeSpan.FromMilliseconds(20));
+        await fleet.Clusters[0].Kube.Istio.StopAsync();   // istiod is down: no root reaches a new namespace, no CA is loaded
+
+        var stalled = await Assert.ThrowsAsync<TimeoutException>(() => KubernetesBackedEstate.StartAsync(
+            EstateFixture.Domain, fleet.Clusters, 2, EstateFixture.FastPhysics, new KubernetesEstateOptions { StartTimeout = TimeSpan.FromMilliseconds(300) }));
+
+        Assert.StartsWith("cluster 'cluster-01': istiod published a root into 0 of 2 namespace(s) and loaded no CA, with no progress for 0.3s", stalled.Message, StringComparison.Ordinal);
+    }
 }

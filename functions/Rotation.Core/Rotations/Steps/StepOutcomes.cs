@@ -14,12 +14,7 @@ public static class StepOutcomes
         IReadOnlyList<CertificateAuthority>? authoritiesWhenDone = null,
         bool issuerSwitched = false)
     {
-        var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
-        foreach (var target in context.Targets.Where(t => context.IsDone(t.Name)))
-        {
-            perTarget[target.Name] = new TargetVerdict(true, context.Record.Targets[target.Name].Detail);
-        }
-
+        var perTarget = DoneEarlier(context);
         foreach (var result in results)
         {
             perTarget[result.Target] = result.Value ?? TargetVerdict.NotYet($"unavailable: {result.Error}");
@@ -29,6 +24,18 @@ public static class StepOutcomes
         return failed is null
             ? new PhaseOutcome.Done(perTarget, summary, authoritiesWhenDone ?? [], IssuerSwitched: issuerSwitched)
             : new PhaseOutcome.Holding(perTarget, $"{failed.Target}: unavailable: {failed.Error}");
+    }
+
+    /// <summary>The verdicts of the targets already done in this phase, as the record holds them: a step does not read or write them again.</summary>
+    public static SortedDictionary<string, TargetVerdict> DoneEarlier(StepContext context)
+    {
+        var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
+        foreach (var target in context.Targets.Where(t => context.IsDone(t.Name)))
+        {
+            perTarget[target.Name] = new TargetVerdict(true, context.Record.Targets[target.Name].Detail);
+        }
+
+        return perTarget;
     }
 
     public static PhaseOutcome FromVerdict(GateVerdict verdict, IReadOnlyList<CertificateAuthority>? authoritiesWhenDone = null) =>

@@ -25,9 +25,9 @@ public sealed class TrustGateStep(
             required(material).Select(a => a.Sha256).ToList(),
             forbidden(material).Select(a => a.Sha256).ToList(),
             material.Describe);
-        var perTarget = new SortedDictionary<string, TargetVerdict>(verdict.PerTarget.ToDictionary(), StringComparer.Ordinal);
-        foreach (var done in context.Targets.Where(t => context.IsDone(t.Name)))
-            perTarget[done.Name] = new TargetVerdict(true, context.Record.Targets[done.Name].Detail);
+        var perTarget = StepOutcomes.DoneEarlier(context);
+        foreach (var (target, read) in verdict.PerTarget)
+            perTarget[target] = read;
         return StepOutcomes.FromVerdict(verdict with { PerTarget = perTarget });
     }
 }
