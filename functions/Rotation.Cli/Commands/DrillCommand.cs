@@ -127,6 +127,7 @@ internal static class DrillCommand
     {
         var time = context.Time;
         var home = Directory.CreateTempSubdirectory("rotation-drill-");
+        using var registered = context.Throwaway.Register(home.FullName);
         try
         {
             await using var adapters = DrillAdapters.Open(context, home.FullName);
@@ -169,7 +170,9 @@ internal static class DrillCommand
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            home.Delete(recursive: true);
+            // Gone already when a signal's grace ran out first and CliApp removed it (ThrowawayFolders).
+            if (Directory.Exists(home.FullName))
+                home.Delete(recursive: true);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Rotation.Cli.Commands;
 
 namespace Rotation.Cli;
@@ -13,25 +14,40 @@ public static class CliApp
     /// The real process: as <see cref="RunAsync(string[], CliContext, CancellationToken)"/>, stopped by SIGINT or
     /// SIGTERM within <see cref="StopGrace"/> with exit 128 + the signal's number.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, CliContext context, TerminationSignals signals)
+    public static Task<int> RunAsync(string[] args, CliContext context, TerminationSignals signals)
     {
-        var command = RunAsync(args, context, signals.Token);
-        if (await Task.WhenAny(command, signals.Received) == command)
+        ArgumentNullException.ThrowIfNull(signals);
+        return BoundBySignalAsync(RunAsync(args, context, signals.Token), context, signals.Received, StopGrace);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="command"/>, or after <paramref name="received"/> for at most <paramref name="grace"/>
+    /// (tests give a command that cannot unwind in time).
+    /// </summary>
+    internal static async Task<int> BoundBySignalAsync(Task<int> command, CliContext context, Task<PosixSignal> received, TimeSpan grace)
+    {
+        if (await Task.WhenAny(command, received) == command)
         {
             return await command;
         }
 
-        var signal = await signals.Received;
-        var unwound = await Task.WhenAny(command, Task.Delay(StopGrace)) == command;
+        var signal = await received;
+        var unwound = await Task.WhenAny(command, Task.Delay(grace)) == command;
         if (unwound && await command == ExitCodes.Ok)
         {
             // A command whose normal end is a signal (metrics --listen) stopped cleanly.
             return ExitCodes.Ok;
         }
 
+        if (!unwound)
+        {
+            foreach (var left in await context.Throwaway.DeleteAllAsync())
+                context.Error.WriteLine($"warning: could not remove {left}; delete it by hand");
+        }
+
         context.Error.WriteLine(unwound
             ? $"error: stopped by {TerminationSignals.NameOf(signal)} before the command finished; every step is resumable: run it again (a rotation continues with 'rotation resume ID', see 'rotation status')"
-            : $"error: stopped by {TerminationSignals.NameOf(signal)}; the command did not unwind within {StopGrace.TotalSeconds:0} s, so the process exits now; run it again (a rotation continues with 'rotation resume ID', see 'rotation status')");
+            : $"error: stopped by {TerminationSignals.NameOf(signal)}; the command did not unwind within {grace.TotalSeconds:0} s, so the process exits now; run it again (a rotation continues with 'rotation resume ID', see 'rotation status')");
         return TerminationSignals.ExitCodeFor(signal);
     }
 

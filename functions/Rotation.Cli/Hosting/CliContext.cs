@@ -47,6 +47,8 @@ public sealed class CliContext
     /// <summary>Applied to the Event Grid publisher client's options (tests: the test topic's transport); null in production.</summary>
     public Action<Azure.Core.ClientOptions>? ConfigureEventGridClient { get; init; }
 
+    /// <summary>Folders the running command made for itself; removed by CliApp if a signal's grace runs out.</summary>
+    public ThrowawayFolders Throwaway { get; } = new();
 
     /// <summary>Who asked, for approvals and the audit trail.</summary>
     public string User => Environment("USER") is { Length: > 0 } user ? user : "cli";

@@ -31,7 +31,7 @@ public static class Problems
     public static ApiResult NotFound(HttpRequest request, string detail) =>
         Create(request, StatusCodes.Status404NotFound, "/problems/not-found", "Not found", detail);
 
-    /// <summary>Maps an engine refusal to its status: unsafe → 409, already running → 409, other domain refusals → 422.</summary>
+    /// <summary>Maps an engine refusal to its status: unsafe → 409, already running → 409, changed under the command → 409, other domain refusals → 422.</summary>
     public static ApiResult FromException(HttpRequest request, Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -39,6 +39,7 @@ public static class Problems
         {
             UnsafeStepException unsafeStep => Create(request, StatusCodes.Status409Conflict, "/problems/refused-unsafe", "Refused for safety", unsafeStep.Message),
             OrchestrationAlreadyExistsException already => Create(request, StatusCodes.Status409Conflict, "/problems/already-running", "Already running", already.Message),
+            ConcurrencyConflictException conflict => Create(request, StatusCodes.Status409Conflict, "/problems/conflict", "Changed concurrently", conflict.Message),
             DomainException domain => Create(request, StatusCodes.Status422UnprocessableEntity, "/problems/refused", "Refused", domain.Message),
             _ => throw new InvalidOperationException("not an API problem", exception),
         };

@@ -87,9 +87,12 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
     /// does not hold for an approval, or a rotation that is unwinding, is refused: an approval nobody waits for would
     /// sit in the record as if someone had signed off on something.
     /// </summary>
-    public async Task<RotationRecord> ApproveAsync(string rotationId, RotationPhase? phase, string approvedBy, CancellationToken cancellationToken = default)
+    public Task<RotationRecord> ApproveAsync(string rotationId, RotationPhase? phase, string approvedBy, CancellationToken cancellationToken = default) =>
+        OnStoredRecordAsync(rotationId, record => ApproveOnAsync(record, phase, approvedBy, cancellationToken), cancellationToken);
+
+    private async Task<RotationRecord> ApproveOnAsync(RotationRecord record, RotationPhase? phase, string approvedBy, CancellationToken cancellationToken)
     {
-        var record = await RequireAsync(rotationId, cancellationToken);
+        var rotationId = record.Id;
         RequireActive(record, "approve");
         if (record.Status == RotationStatus.Aborting)
         {
@@ -133,9 +136,12 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
     /// Replaces the plan with the unwind plan. Refused (unsafe) once the point of no return has started.
     /// Aborting an aborting rotation is a no-op.
     /// </summary>
-    public async Task<RotationRecord> AbortAsync(string rotationId, string requestedBy, CancellationToken cancellationToken = default)
+    public Task<RotationRecord> AbortAsync(string rotationId, string requestedBy, CancellationToken cancellationToken = default) =>
+        OnStoredRecordAsync(rotationId, record => AbortOnAsync(record, requestedBy, cancellationToken), cancellationToken);
+
+    private async Task<RotationRecord> AbortOnAsync(RotationRecord record, string requestedBy, CancellationToken cancellationToken)
     {
-        var record = await RequireAsync(rotationId, cancellationToken);
+        var rotationId = record.Id;
         if (record.Status == RotationStatus.Aborting)
         {
             return record;
@@ -194,6 +200,30 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
 
     public Task<IReadOnlyList<RotationRecord>> ListAsync(string? domain = null, CancellationToken cancellationToken = default) =>
         store.ListRotationsAsync(domain, cancellationToken);
+
+    /// <summary>
+    /// Runs an operator's command on the stored record, and again on a fresh read when the driver committed first.
+    /// The driver commits after every step, so an approval or abort that lands while a phase runs loses the race
+    /// often; deciding again on what is stored now is what the operator meant (an abort that now finds the point of
+    /// no return passed is refused, not applied to the record it first read).
+    /// </summary>
+    private async Task<RotationRecord> OnStoredRecordAsync(string rotationId, Func<RotationRecord, Task<RotationRecord>> command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = await RequireAsync(rotationId, cancellationToken);
+            try
+            {
+                return await command(record);
+            }
+            catch (ConcurrencyConflictException) when (attempt < CommandAttempts)
+            {
+            }
+        }
+    }
+
+    // A driver commits at most once per step, so more than a few lost races in a row means something else is wrong.
+    private const int CommandAttempts = 5;
 
     private async Task<RotationRecord> RequireAsync(string rotationId, CancellationToken cancellationToken) =>
         await store.FindRotationAsync(rotationId, cancellationToken)

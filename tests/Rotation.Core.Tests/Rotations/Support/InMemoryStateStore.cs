@@ -23,6 +23,9 @@ public sealed class InMemoryStateStore : IStateStore
     private long _authorityOrder;
 
     public bool FailNextCommit { get; set; }
+
+    /// <summary>Runs once, before the next commit of a rotation record is checked: another writer getting in first.</summary>
+    public Func<Task>? BeforeNextRotationCommit { get; set; }
     public int Commits { get; private set; }
 
     /// <summary>Every change set that committed, in order (for tests of how callers split their writes).</summary>
@@ -80,10 +83,16 @@ public sealed class InMemoryStateStore : IStateStore
     public Task RequeueAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken = default) =>
         UpdateOutbox(eventIds, e => e.PublishedAt is null && e.ParkedAt is not null ? e with { Attempts = 0, ParkedAt = null } : e);
 
-    public Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken = default)
+    public async Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Locked(() =>
+        if (changes.Rotation is not null && BeforeNextRotationCommit is { } racer)
+        {
+            BeforeNextRotationCommit = null;
+            await racer();
+        }
+
+        await Locked(() =>
         {
             if (FailNextCommit)
             {
