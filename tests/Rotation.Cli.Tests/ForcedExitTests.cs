@@ -31,12 +31,12 @@ public sealed class ForcedExitTests
 
         var exit = await CliApp.BoundBySignalAsync(command, context, signal.Task, TimeSpan.Zero);
 
+        // The forced path ran (the command may fail right after, its home pulled away; the process would be gone).
         Assert.Equal(143, exit);
-        Assert.False(command.IsCompleted, "the drill finished within a zero grace: this test needs one that does not");
-        Assert.False(Directory.Exists(home), $"{home} is still there after the forced exit");
         Assert.Contains("did not unwind within 0 s", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(home), $"{home} is still there after the forced exit");
 
-        // The process would be gone now; here the command unwinds after all, and must not make the home again.
+        // Here the command ends after all, and must not make the home again.
         await stopping.CancelAsync();
         await command;
         Assert.False(Directory.Exists(home));

@@ -13,10 +13,7 @@ public sealed class AbortTests
     {
         var h = await EngineHarness.CreateAsync(autoConverge: true);
         var r = await h.StartAsync(kind);
-        while ((await h.RecordAsync(r.Id)).CurrentPhase != phase)
-        {
-            await h.RunCurrentAsync(r.Id);
-        }
+        await h.RunUntilAsync(r.Id, phase);
 
         return (h, r.Id);
     }

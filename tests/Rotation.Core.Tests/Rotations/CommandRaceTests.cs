@@ -15,10 +15,7 @@ public sealed class CommandRaceTests
     {
         var h = await EngineHarness.CreateAsync(autoConverge: true);
         var r = await h.StartAsync();
-        while ((await h.RecordAsync(r.Id)).CurrentPhase != phase)
-        {
-            await h.RunCurrentAsync(r.Id);
-        }
+        await h.RunUntilAsync(r.Id, phase);
 
         return (h, r.Id);
     }

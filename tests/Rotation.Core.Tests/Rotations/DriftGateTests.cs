@@ -113,10 +113,7 @@ public sealed class DriftGateTests
         var h = await EngineHarness.CreateAsync(autoConverge: true);
         var before = await CaptureAsync(h);
         var r = await h.StartAsync(kind);
-        while ((await h.RecordAsync(r.Id)).CurrentPhase != phase)
-        {
-            await h.RunCurrentAsync(r.Id);
-        }
+        await h.RunUntilAsync(r.Id, phase);
 
         await h.Service.AbortAsync(r.Id, "alice");
         var done = await h.DriveAsync(r.Id, autoApprove: false);

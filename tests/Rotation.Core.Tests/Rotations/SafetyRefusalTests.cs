@@ -14,10 +14,7 @@ public sealed class SafetyRefusalTests
         var h = await EngineHarness.CreateAsync(autoConverge: true);
         var r = await h.StartAsync();
         await h.Service.ApproveAsync(r.Id, RotationPhase.RetireOldRoot, "alice");
-        while ((await h.RecordAsync(r.Id)).CurrentPhase != phase)
-        {
-            await h.RunCurrentAsync(r.Id);
-        }
+        await h.RunUntilAsync(r.Id, phase);
 
         return (h, r.Id);
     }

@@ -68,6 +68,15 @@ public sealed class EngineHarness : ITargetResolver
         return await Runner.RunAsync(id, record.CurrentPhase!.Value);
     }
 
+    /// <summary>Runs the current phase, whatever the decider would say about waiting, until <paramref name="phase"/> is current.</summary>
+    public async Task RunUntilAsync(string id, RotationPhase phase)
+    {
+        while ((await RecordAsync(id)).CurrentPhase != phase)
+        {
+            await RunCurrentAsync(id);
+        }
+    }
+
     /// <summary>Drives with the real driver; timers advance the fake clock; approvals are given when <paramref name="autoApprove"/>.</summary>
     public Task<RotationRecord> DriveAsync(string id, bool autoApprove = true) =>
         RotationDriver.RunAsync(new FakeClockWorkflowContext(this, autoApprove), id);
