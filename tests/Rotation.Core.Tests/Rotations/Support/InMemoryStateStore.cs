@@ -26,6 +26,7 @@ public sealed class InMemoryStateStore : IStateStore
 
     /// <summary>Runs once, before the next commit of a rotation record is checked: another writer getting in first.</summary>
     public Func<Task>? BeforeNextRotationCommit { get; set; }
+
     public int Commits { get; private set; }
 
     /// <summary>Every change set that committed, in order (for tests of how callers split their writes).</summary>
