@@ -156,7 +156,20 @@ public sealed class OpenSslPeer
                 "-Verify", "1", "-naccept", "1", "-www", "-no_ticket",
             ];
             var process = OpenSslProcess.Start(_executable, arguments);
-            if (await process.WaitForOutputAsync("ACCEPT", _timeout, cancellationToken))
+            bool accepting;
+            try
+            {
+                accepting = await process.WaitForOutputAsync("ACCEPT", _timeout, cancellationToken);
+            }
+            catch
+            {
+                // Cancelled (a signal stopping the drill) before the server was handed to a caller who disposes it.
+                process.Dispose();
+                material.DeleteKey();
+                throw;
+            }
+
+            if (accepting)
             {
                 // s_server has loaded the key before it accepts: the file is no longer needed.
                 material.DeleteKey();

@@ -80,6 +80,9 @@ internal sealed class OpenSslProcess : IDisposable
             return false;
         }
 
+        // A cancelled wait also completes WhenAny (its exit wait is cancelled): that is the caller stopping, not the
+        // process failing to print, and must not read as "openssl did not start".
+        cancellationToken.ThrowIfCancellationRequested();
         return seen.Task.IsCompleted;
     }
 
@@ -103,12 +106,16 @@ internal sealed class OpenSslProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the process and waits (at most a second) until it is gone, so a drill that exits next leaves no openssl behind.</summary>
     public void Kill()
     {
         try
         {
             if (!_process.HasExited)
+            {
                 _process.Kill();
+                _process.WaitForExit(TimeSpan.FromSeconds(1));
+            }
         }
         catch (InvalidOperationException)
         {
