@@ -41,6 +41,15 @@ public sealed class KubernetesTargetResolver : ITargetResolver, ITargetChangeSig
         return resolved.SelectMany(r => r.Result ?? []).ToList();
     }
 
+    /// <summary>Connects to the one cluster the target belongs to (names are "cluster/kind"), not to every cluster of the domain.</summary>
+    public async Task<IRotationTarget?> ResolveOneAsync(string domain, string target, CancellationToken cancellationToken = default)
+    {
+        var clusterName = target.Split('/')[0];
+        var cluster = (await _store.ListClustersAsync(domain, cancellationToken))
+            .FirstOrDefault(c => c.Connection != ClusterConnectionKind.Simulated && c.Name == clusterName);
+        return cluster is null ? null : (await ResolveClusterAsync(cluster, cancellationToken)).FirstOrDefault(t => t.Name == target);
+    }
+
     private async Task<IReadOnlyList<IRotationTarget>> ResolveClusterAsync(ClusterRegistration cluster, CancellationToken cancellationToken)
     {
         if (cluster.Connection == ClusterConnectionKind.Host)

@@ -93,7 +93,7 @@ public sealed class FunctionsMetadataTests
         var source = string.Concat(Directory.GetFiles(Path.Combine(TestPaths.RepositoryRoot, "functions", "Rotation.Functions"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(File.ReadAllText));
-        var called = System.Text.RegularExpressions.Regex.Matches(source, @"CallActivityAsync<[^>]+>\(nameof\((\w+)\)").Select(m => m.Groups[1].Value).ToHashSet();
+        var called = System.Text.RegularExpressions.Regex.Matches(source, @"CallActivityAsync<(?:[^<>]|<[^<>]*>)+>\(nameof\((\w+)\)").Select(m => m.Groups[1].Value).ToHashSet();
         var scheduled = System.Text.RegularExpressions.Regex.Matches(source, @"ScheduleNewOrchestrationInstanceAsync\(\s*nameof\((\w+)\)").Select(m => m.Groups[1].Value).ToHashSet();
         Assert.NotEmpty(called);
         Assert.NotEmpty(scheduled);

@@ -25,6 +25,9 @@ public sealed record RotationRecord
     /// <summary>Per-target progress of the current phase, by target name.</summary>
     public IReadOnlyDictionary<string, TargetProgress> Targets { get; init; } = new Dictionary<string, TargetProgress>();
 
+    /// <summary>The current phase's step, while a host runs it one target at a time (<see cref="Engine.PhaseRoundState"/>); null otherwise.</summary>
+    public Engine.PhaseRoundState? Round { get; init; }
+
     /// <summary>The current phase's gate, when it has been checked and is holding.</summary>
     public GateState? Gate { get; init; }
 

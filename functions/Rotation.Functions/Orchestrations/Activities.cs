@@ -1,7 +1,11 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
 using Rotation.Core.Domain;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
+using Rotation.Functions.Hosting;
 
 namespace Rotation.Functions.Orchestrations;
 
@@ -12,23 +16,32 @@ public sealed class LoadRotationActivity(RotationStepRunner runner) : TaskActivi
 }
 
 /// <summary>
-/// Runs one phase's step through the engine's step runner (idempotent; it loads any key it needs from the vault by
-/// reference itself, so no key crosses the activity boundary). A refusal comes back as the holding record, not as an
-/// exception: the runner has already committed the hold and its reason.
+/// Plans, reduces and commits a phase step for the cluster activities (<see cref="RotationStepRunner.AdvanceAsync"/>):
+/// takes the last batch's answers, and returns the next batch of at most <see cref="RotationFunctionsOptions.MaxClusterParallelism"/>
+/// clusters, or the committed record. The only writer of the record for the phase; a refusal comes back as the
+/// holding record, not as an exception.
 /// </summary>
-public sealed class RunPhaseActivity(RotationStepRunner runner) : TaskActivity<PhaseStepRequest, RecordSnapshot>
+public sealed class AdvancePhaseActivity(RotationStepRunner runner, IOptions<RotationFunctionsOptions> options) : TaskActivity<AdvanceRequest, PhaseAdvance>
 {
-    public override async Task<RecordSnapshot> RunAsync(TaskActivityContext context, PhaseStepRequest input)
+    public override async Task<PhaseAdvance> RunAsync(TaskActivityContext context, AdvanceRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        try
-        {
-            return RecordSnapshot.Of(await runner.RunAsync(input.RotationId, input.Phase));
-        }
-        catch (UnsafeStepException)
-        {
-            return RecordSnapshot.Of(await runner.LoadAsync(input.RotationId));
-        }
+        var advance = await runner.AdvanceAsync(input.RotationId, input.Phase, input.Answers, options.Value.MaxClusterParallelism);
+        return new PhaseAdvance(RecordSnapshot.Of(advance.Record), advance.Next);
+    }
+}
+
+/// <summary>
+/// One cluster's part of a round (<see cref="RotationStepRunner.RunOnTargetAsync"/>): it resolves only its own cluster
+/// and loads any key by reference itself, so no key crosses the activity boundary; its answer is a few lines. An
+/// unreachable cluster is an answer; a transient failure is thrown, and this cluster alone is retried.
+/// </summary>
+public sealed class RunTargetActivity(RotationStepRunner runner) : TaskActivity<TargetRequest, TargetResult<TargetPart>?>
+{
+    public override Task<TargetResult<TargetPart>?> RunAsync(TaskActivityContext context, TargetRequest input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return runner.RunOnTargetAsync(input.RotationId, input.Batch, input.Target);
     }
 }
 

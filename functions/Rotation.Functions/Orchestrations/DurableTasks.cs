@@ -14,7 +14,8 @@ public static class DurableTasks
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestrator<RotationOrchestrator>();
         registry.AddActivity<LoadRotationActivity>();
-        registry.AddActivity<RunPhaseActivity>();
+        registry.AddActivity<AdvancePhaseActivity>();
+        registry.AddActivity<RunTargetActivity>();
         registry.AddActivity<RecordSignalActivity>();
     }
 }

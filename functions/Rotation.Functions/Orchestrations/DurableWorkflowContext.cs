@@ -2,6 +2,8 @@ using Microsoft.DurableTask;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
 
 namespace Rotation.Functions.Orchestrations;
 
@@ -27,11 +29,26 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
         return LastSnapshot.Record;
     }
 
+    /// <summary>
+    /// A phase step as cluster activities: this generation runs the batch the last one planned (at most the parallelism
+    /// cap of clusters, at once), then one <see cref="AdvancePhaseActivity"/> takes their answers and plans the next
+    /// batch or commits the step. So a slow or failing cluster is retried alone, and each generation's history holds
+    /// at most one batch whatever the estate's size; the answers gathered so far wait in the store's record.
+    /// </summary>
     public async Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase)
     {
+        RoundAnswers? answers = null;
+        if (input.Batch is { } batch && batch.Phase == phase)
+        {
+            var parts = await Task.WhenAll(batch.Targets.Select(target => RunTargetAsync(rotationId, batch, target)));
+            answers = new RoundAnswers(batch, [.. parts.OfType<TargetResult<TargetPart>>()]);
+        }
+
         try
         {
-            LastSnapshot = await context.CallActivityAsync<RecordSnapshot>(nameof(RunPhaseActivity), new PhaseStepRequest(rotationId, phase), RetryPolicies.PhaseStepOptions);
+            var advance = await context.CallActivityAsync<PhaseAdvance>(nameof(AdvancePhaseActivity), new AdvanceRequest(rotationId, phase, answers), RetryPolicies.StoreCallOptions);
+            LastSnapshot = advance.Snapshot;
+            _nextBatch = advance.Next;
         }
         catch (TaskFailedException ex)
         {
@@ -44,6 +61,25 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
         }
 
         throw new GenerationEnded(Progress(null, null, null));
+    }
+
+    /// <summary>One cluster's answer; a failure that outlived its retries is that cluster's answer too (unavailable), not the phase's.</summary>
+    private async Task<TargetResult<TargetPart>?> RunTargetAsync(string rotationId, RoundBatch batch, string target)
+    {
+        try
+        {
+            return await context.CallActivityAsync<TargetResult<TargetPart>?>(nameof(RunTargetActivity), new TargetRequest(rotationId, batch, target), RetryPolicies.ClusterCallOptions);
+        }
+        catch (TaskFailedException ex)
+        {
+            return TargetResult.Unavailable<TargetPart>(target, $"{ex.FailureDetails.ErrorType}: {FirstLine(ex.FailureDetails.ErrorMessage)}");
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
     }
 
     public async Task DelayUntilAsync(DateTimeOffset fireAt)
@@ -101,10 +137,12 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context, R
         WokenBy = _wokenBy ?? input.WokenBy,
         // A generation that did not wait ran a step (a check); changes observed before it began were seen by it.
         LastCheckFrom = _waited ? input.LastCheckFrom : _startedAt,
+        Batch = _nextBatch,
     };
 
     private readonly DateTimeOffset _startedAt = new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
     private bool _waited;
+    private RoundBatch? _nextBatch;
     private bool _changed;
     private string? _wokenBy;
 

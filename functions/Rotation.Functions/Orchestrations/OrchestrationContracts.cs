@@ -1,4 +1,5 @@
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
 
 namespace Rotation.Functions.Orchestrations;
 
@@ -12,13 +13,20 @@ namespace Rotation.Functions.Orchestrations;
 /// <param name="ChangePending">The previous generation's gate wait was ended by an <see cref="OrchestrationEvents.EstateChanged"/> event: look again at once.</param>
 /// <param name="LastCheckFrom">When the generation that ran the last phase step started: a change observed before it was already seen by that step.</param>
 /// <param name="WokenBy">What ended the last wait (timer, a change, an approval, an abort), for the custom status.</param>
-public sealed record RotationOrchestrationInput(string RotationId, TimeSpan RecheckAfter, int Generation = 0, bool ChangePending = false, DateTimeOffset? LastCheckFrom = null, string? WokenBy = null);
+/// <param name="Batch">The clusters the next generation runs its cluster activities on (names only; at most the parallelism cap).</param>
+public sealed record RotationOrchestrationInput(string RotationId, TimeSpan RecheckAfter, int Generation = 0, bool ChangePending = false, DateTimeOffset? LastCheckFrom = null, string? WokenBy = null, RoundBatch? Batch = null);
 
 /// <summary>What the orchestration returns when the rotation is finished.</summary>
 public sealed record RotationOrchestrationOutcome(string RotationId, RotationStatus Status, string? FailureReason);
 
-/// <summary>The per-phase activity's input.</summary>
-public sealed record PhaseStepRequest(string RotationId, RotationPhase Phase);
+/// <summary><see cref="AdvancePhaseActivity"/>'s input: the phase, and what the last batch's cluster activities answered.</summary>
+public sealed record AdvanceRequest(string RotationId, RotationPhase Phase, RoundAnswers? Answers);
+
+/// <summary><see cref="AdvancePhaseActivity"/>'s output: the record as a snapshot, and the next batch (null once the step is committed).</summary>
+public sealed record PhaseAdvance(RecordSnapshot Snapshot, RoundBatch? Next);
+
+/// <summary><see cref="RunTargetActivity"/>'s input: one target of a batch.</summary>
+public sealed record TargetRequest(string RotationId, RoundBatch Batch, string Target);
 
 /// <summary>External event <see cref="OrchestrationEvents.Approve"/>: approve <paramref name="Phase"/> (null = the current phase).</summary>
 public sealed record ApprovalSignal(RotationPhase? Phase, string By);

@@ -1,4 +1,6 @@
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
 
 namespace Rotation.Functions.Orchestrations;
 
@@ -9,7 +11,7 @@ namespace Rotation.Functions.Orchestrations;
 /// policy, none of which is trimmed; the full record stays in the store. So an activity's output is a few kilobytes
 /// whether the rotation runs over two clusters or a thousand (RotationScaleTests).
 /// </summary>
-public sealed record RecordSnapshot(RotationRecord Record, int TargetsDone, int TargetsHolding)
+public sealed record RecordSnapshot(RotationRecord Record, int TargetsDone, int TargetsHolding, string? Round = null)
 {
     /// <summary>How many holding targets (with their reasons) the snapshot keeps for the custom status.</summary>
     public const int HoldingExamples = 10;
@@ -23,7 +25,13 @@ public sealed record RecordSnapshot(RotationRecord Record, int TargetsDone, int 
         {
             Targets = holding.Take(HoldingExamples).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal),
             Audit = [],
+            // A round in progress stays visible to the driver (it carries the step on before any wait), but its
+            // estate and answers stay in the store: one per target, they would grow with the estate.
+            Round = record.Round is { } inProgress ? inProgress with { Estate = [], Targets = [], Parts = new Dictionary<string, TargetResult<TargetPart>>() } : null,
         };
-        return new RecordSnapshot(trimmed, current.Count(t => t.Value.State == TargetState.Done), holding.Count);
+        var round = record.Round is { } state && state.Belongs(record)
+            ? $"{state.Phase} round {state.Round + 1}: {state.Parts.Count} of {state.Targets.Count} target(s) answered"
+            : null;
+        return new RecordSnapshot(trimmed, current.Count(t => t.Value.State == TargetState.Done), holding.Count, round);
     }
 }

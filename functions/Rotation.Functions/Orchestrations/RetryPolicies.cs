@@ -8,8 +8,8 @@ namespace Rotation.Functions.Orchestrations;
 /// </summary>
 public static class RetryPolicies
 {
-    /// <summary>Phase steps: every target write is idempotent and a re-run skips targets already done, so a retry is safe.</summary>
-    public static readonly RetryPolicy PhaseStep = new(
+    /// <summary>One cluster's part of a phase: every target write is idempotent and reads write nothing, so a retry is safe, and it retries that cluster alone.</summary>
+    public static readonly RetryPolicy ClusterCall = new(
         maxNumberOfAttempts: 4,
         firstRetryInterval: TimeSpan.FromSeconds(1),
         backoffCoefficient: 4,
@@ -28,6 +28,6 @@ public static class RetryPolicies
         HandleFailure = TransientFailures.IsTransient,
     };
 
-    public static readonly TaskOptions PhaseStepOptions = TaskOptions.FromRetryPolicy(PhaseStep);
+    public static readonly TaskOptions ClusterCallOptions = TaskOptions.FromRetryPolicy(ClusterCall);
     public static readonly TaskOptions StoreCallOptions = TaskOptions.FromRetryPolicy(StoreCall);
 }

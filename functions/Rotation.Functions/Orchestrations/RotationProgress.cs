@@ -7,7 +7,8 @@ namespace Rotation.Functions.Orchestrations;
 /// small whatever the estate's size (the Azure Storage provider caps custom status at 16 KB): counts of the clusters
 /// done and holding in the current phase, at most <see cref="RecordSnapshot.HoldingExamples"/> holding ones with a
 /// one-line reason each; the store's record has every cluster. <see cref="WakesOnChange"/> says the current wait also
-/// ends on a change of the estate (not only at <see cref="NextCheckAt"/>); <see cref="WokenBy"/> says what ended the last wait.
+/// ends on a change of the estate (not only at <see cref="NextCheckAt"/>); <see cref="WokenBy"/> says what ended the last wait;
+/// <see cref="Round"/> how far the cluster activities of the current step have got.
 /// </summary>
 public sealed record RotationProgress(
     string RotationId,
@@ -21,7 +22,8 @@ public sealed record RotationProgress(
     DateTimeOffset? NextCheckAt,
     string? LastSignal,
     bool WakesOnChange = false,
-    string? WokenBy = null)
+    string? WokenBy = null,
+    string? Round = null)
 {
     private const int MaxReasonLength = 300;
 
@@ -41,7 +43,8 @@ public sealed record RotationProgress(
                 .ToDictionary(t => t.Key, t => Trim(t.Value.Detail) ?? string.Empty, StringComparer.Ordinal),
             Trim(holding ?? record.Gate?.Reason),
             nextCheckAt ?? record.Gate?.NextCheckAt,
-            lastSignal);
+            lastSignal,
+            Round: snapshot.Round);
     }
 
     private static string? Trim(string? text) =>

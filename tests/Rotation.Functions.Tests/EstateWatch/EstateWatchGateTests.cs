@@ -180,7 +180,7 @@ public sealed class EstateWatchGateTests : IAsyncLifetime
             if (condition(record))
                 return record;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"rotation {id} never reached the expected state; last: {record.Status} {record.CurrentPhase} gate={record.Gate?.Reason}");
+                throw new TimeoutException($"rotation {id} never reached the expected state; last: {record.Status} {record.CurrentPhase} gate={record.Gate?.Reason} round={record.Round?.Round} parts={string.Join(";", record.Round?.Parts.Select(p => p.Key + "=" + (p.Value.Value?.Detail ?? p.Value.Error)) ?? [])} status={(await _host!.Client.GetInstanceAsync(id, true))?.SerializedCustomStatus}");
             await Task.Delay(50);
         }
     }

@@ -19,6 +19,13 @@ public static class RotationDecider
             return new RotationDecision.AwaitApproval(phase);
         }
 
+        // A step its host runs a batch of targets at a time is carried on to its end: the gate it is re-checking
+        // already waited (its old state is still in the record until the step commits).
+        if (record.Round is { } round && round.Belongs(record))
+        {
+            return new RotationDecision.RunStep(phase);
+        }
+
         if (record.Gate is { } gate && gate.Phase == phase && GateRecheck.Wait(gate, now, changed) is { } wait)
         {
             return wait;

@@ -9,6 +9,8 @@ namespace Rotation.Core.Rotations.Engine;
 /// <summary>
 /// The activity behind every phase: load the record, run the phase's step, commit the outcome with its events in
 /// one change set. Idempotent: a request for a phase that is no longer current returns the record untouched.
+/// <see cref="RunAsync"/> runs a whole step in this process (the CLI); <see cref="AdvanceAsync"/> and
+/// <see cref="RunOnTargetAsync"/> run the same step one target at a time for a host that fans out itself (Durable).
 /// </summary>
 public sealed partial class RotationStepRunner(
     IStateStore store,
@@ -31,36 +33,64 @@ public sealed partial class RotationStepRunner(
             return record;
         }
 
-        if (PointOfNoReturnClaim.IsNeeded(record, phase))
+        if (await ClaimIfNeededAsync(record, phase, cancellationToken) is not { } claimed)
         {
-            var claimed = await PointOfNoReturnClaim.ClaimAsync(store, record, phase, time.GetUtcNow(), cancellationToken);
-            if (claimed is null)
-            {
-                // An abort (or another runner) changed the record first: nothing was written, re-decide from it.
-                return await LoadAsync(rotationId, cancellationToken);
-            }
-
-            record = claimed;
+            return await LoadAsync(rotationId, cancellationToken);
         }
 
-        var inventory = new CaInventory(record.Domain, await store.ListAuthoritiesAsync(record.Domain, cancellationToken));
-        var material = new RotationMaterial(record, inventory, custody);
+        record = claimed;
         var resolved = await targets.ResolveAsync(record.Domain, cancellationToken);
-        var now = time.GetUtcNow();
-        var issuedLeaves = await store.ListIssuedLeavesAsync(record.Domain, cancellationToken);
-        var context = new StepContext(record, material, resolved, now, _options.MaxTargetConcurrency, issuedLeaves);
-
-        PhaseOutcome outcome;
-        UnsafeStepException? refusal = null;
+        var (context, inventory) = await ContextAsync(record, resolved, estate: null, cancellationToken);
+        LogStepStarting(_logger, record.Id, phase, resolved.Count);
+        var step = _steps.For(record.Kind, phase);
+        PhaseRound outcome;
+        UnsafeStepException? refusal;
         try
         {
-            LogStepStarting(_logger, record.Id, phase, resolved.Count);
-            outcome = await _steps.For(record.Kind, phase).RunAsync(context, cancellationToken);
+            (outcome, refusal) = await GuardAsync(context, phase, async () => new PhaseRound.Finished(await PhaseRounds.RunAsync(step, context, cancellationToken)), cancellationToken);
+        }
+        catch (StepSuperseded)
+        {
+            return await LoadAsync(rotationId, cancellationToken);
+        }
+
+        var committed = await CommitOutcomeAsync(context, inventory, phase, outcome, cancellationToken);
+        if (committed is not null && refusal is not null)
+        {
+            throw refusal;
+        }
+
+        return committed ?? await LoadAsync(rotationId, cancellationToken);
+    }
+
+    /// <summary>The record after a point-of-no-return claim when the phase needs one; null when the record changed first (an abort won: write nothing).</summary>
+    private async Task<RotationRecord?> ClaimIfNeededAsync(RotationRecord record, RotationPhase phase, CancellationToken cancellationToken) =>
+        PointOfNoReturnClaim.IsNeeded(record, phase)
+            ? await PointOfNoReturnClaim.ClaimAsync(store, record, phase, time.GetUtcNow(), cancellationToken)
+            : record;
+
+    private async Task<(StepContext Context, CaInventory Inventory)> ContextAsync(RotationRecord record, IReadOnlyList<IRotationTarget> resolved, IReadOnlyList<string>? estate, CancellationToken cancellationToken)
+    {
+        var inventory = new CaInventory(record.Domain, await store.ListAuthoritiesAsync(record.Domain, cancellationToken));
+        var material = new RotationMaterial(record, inventory, custody);
+        var issuedLeaves = await store.ListIssuedLeavesAsync(record.Domain, cancellationToken);
+        return (new StepContext(record, material, resolved, time.GetUtcNow(), _options.MaxTargetConcurrency, issuedLeaves, estate), inventory);
+    }
+
+    /// <summary>
+    /// Runs a part of a step that may decide its outcome. A refusal becomes a hold with its reason (and is returned, for
+    /// the CLI to rethrow after the commit). A Prepare that cannot mint fails the rotation outright (see the catch).
+    /// </summary>
+    private async Task<(PhaseRound Round, UnsafeStepException? Refusal)> GuardAsync(StepContext context, RotationPhase phase, Func<Task<PhaseRound>> run, CancellationToken cancellationToken)
+    {
+        var record = context.Record;
+        try
+        {
+            return (await run(), null);
         }
         catch (UnsafeStepException ex)
         {
-            refusal = ex;
-            outcome = new PhaseOutcome.Holding(PhaseOutcome.NoTargets, $"refused: {ex.Message}");
+            return (PhaseRound.Holding($"refused: {ex.Message}"), ex);
         }
         catch (Exception ex) when (phase == RotationPhase.Prepare && ex is Pki.PkiException or DomainException)
         {
@@ -70,20 +100,26 @@ public sealed partial class RotationStepRunner(
             var reason = ex.Message + await RetireAbandonedKeysAsync(record, cancellationToken);
             try
             {
-                await store.CommitAsync(RotationTransitions.Fail(record, phase, reason, now), cancellationToken);
+                await store.CommitAsync(RotationTransitions.Fail(record, phase, reason, context.Now), cancellationToken);
             }
             catch (ConcurrencyConflictException)
             {
                 // An abort got in first; the record it committed is the one to report.
                 LogConflict(_logger, record.Id, phase);
-                return await LoadAsync(rotationId, cancellationToken);
+                throw new StepSuperseded();
             }
 
             LogFailed(_logger, record.Id, phase, reason);
             throw;
         }
+    }
 
-        var (next, changes) = RotationTransitions.Apply(record, phase, outcome, material, now);
+    /// <summary>Commits a finished step's outcome; null when the record changed meanwhile (the driver re-decides from what is stored).</summary>
+    private async Task<RotationRecord?> CommitOutcomeAsync(StepContext context, CaInventory inventory, RotationPhase phase, PhaseRound round, CancellationToken cancellationToken)
+    {
+        var record = context.Record with { Round = null };
+        var outcome = ((PhaseRound.Finished)round).Outcome;
+        var (next, changes) = RotationTransitions.Apply(record, phase, outcome, context.Material, context.Now);
         await Authorities.RetiredCaKeys.RetireAsync(custody, inventory.Authorities, changes.Authorities, cancellationToken);
         try
         {
@@ -94,22 +130,17 @@ public sealed partial class RotationStepRunner(
             // Someone (an approval, an abort) changed the record while the step ran; the step's writes were
             // idempotent, so the driver can safely re-decide from what is stored now.
             LogConflict(_logger, record.Id, phase);
-            var current = await LoadAsync(rotationId, cancellationToken);
+            var current = await LoadAsync(record.Id, cancellationToken);
             if (phase == RotationPhase.Prepare && current.IsFinished && current.Authorities.NewIntermediateId is null)
             {
                 // Aborted while this Prepare minted: the abort retired what existed then, these keys came after it.
                 _ = await AbandonedPrepareKeys.RetireAsync(custody, current, cancellationToken);
             }
 
-            return current;
+            return null;
         }
 
         LogStepFinished(_logger, record.Id, phase, outcome is PhaseOutcome.Done, outcome is PhaseOutcome.Holding h ? h.Reason : string.Empty);
-        if (refusal is not null)
-        {
-            throw refusal;
-        }
-
         return next with { Version = record.Version + 1 };
     }
 
@@ -130,6 +161,11 @@ public sealed partial class RotationStepRunner(
     public async Task<RotationRecord> LoadAsync(string rotationId, CancellationToken cancellationToken = default) =>
         await store.FindRotationAsync(rotationId, cancellationToken)
         ?? throw new DomainException($"no rotation '{rotationId}': list rotations with 'rotation status'");
+
+    /// <summary>A failed Prepare lost its commit to an abort: the caller reports the stored record instead.</summary>
+    private sealed class StepSuperseded : Exception
+    {
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Step starting. Rotation: {RotationId} Phase: {Phase} Targets: {TargetCount}")]
     private static partial void LogStepStarting(ILogger logger, string rotationId, RotationPhase phase, int targetCount);

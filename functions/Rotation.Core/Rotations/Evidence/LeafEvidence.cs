@@ -1,5 +1,6 @@
 using Rotation.Core.Pki;
 using Rotation.Core.Ports;
+using Rotation.Core.Rotations.Steps;
 
 namespace Rotation.Core.Rotations.Evidence;
 
@@ -19,53 +20,60 @@ public static class LeafEvidence
         DateTimeOffset? issuerSwitchedAt,
         DateTimeOffset now,
         RotationPolicy policy,
+        LeafVerdictCache? verdicts = null) =>
+        Combine(results.Select(r => (r.Target, r.Value is { } report ? Judge(report, expectedIssuer, issuerSwitchedAt, now, policy, verdicts) : Unavailable(r.Error))).ToList(), expectedIssuer);
+
+    /// <summary>A target that could not answer: evidence holds it.</summary>
+    public static TargetPart Unavailable(string? error) => new(false, $"unavailable: {error}", EvidenceHolds: true);
+
+    /// <summary>One target's part of the gate; <see cref="TargetPart.TimeRuleAt"/> is set while only the clock holds it.</summary>
+    public static TargetPart Judge(
+        LeafReport report,
+        Certificate expectedIssuer,
+        DateTimeOffset? issuerSwitchedAt,
+        DateTimeOffset now,
+        RotationPolicy policy,
         LeafVerdictCache? verdicts = null)
     {
         verdicts ??= LeafVerdictCache.Shared;
+        if (report.Holds is { } holds)
+        {
+            return new TargetPart(false, holds, EvidenceHolds: true);
+        }
+
+        if (!report.Observable)
+        {
+            var metAt = report.IssuingSince is { } since && since > (issuerSwitchedAt ?? now)
+                ? since + policy.MaxLeafTtl + policy.LeafGrace
+                : (issuerSwitchedAt ?? now) + policy.MaxLeafTtl + policy.LeafGrace;
+            return now >= metAt
+                ? new TargetPart(true, $"ok: leaves not observable ({report.Note}); time rule met at {metAt:u}")
+                : new TargetPart(false, $"leaves not observable ({report.Note}); waiting for the time rule until {metAt:u}", TimeRuleAt: metAt);
+        }
+
+        var verdict = CheckObserved(report, expectedIssuer, verdicts);
+        return new TargetPart(verdict.Done, verdict.Detail, EvidenceHolds: !verdict.Done);
+    }
+
+    /// <summary>The gate over every target's part, in the order given (the first holding target gives the reason).</summary>
+    public static GateVerdict Combine(IReadOnlyList<(string Target, TargetPart Part)> parts, Certificate expectedIssuer)
+    {
         var perTarget = new SortedDictionary<string, TargetVerdict>(StringComparer.Ordinal);
         string? firstReason = null;
         DateTimeOffset? recheck = null;
         var evidenceHolds = false;
-        var timeRuleMetAt = (issuerSwitchedAt ?? now) + policy.MaxLeafTtl + policy.LeafGrace;
-
-        foreach (var result in results)
+        foreach (var (target, part) in parts)
         {
-            TargetVerdict verdict;
-            if (result.Value is not { } report)
+            perTarget[target] = new TargetVerdict(part.Done, part.Detail);
+            evidenceHolds |= part.EvidenceHolds;
+            if (part.TimeRuleAt is { } metAt && !part.Done)
             {
-                verdict = TargetVerdict.NotYet($"unavailable: {result.Error}");
-                evidenceHolds = true;
-            }
-            else if (report.Holds is { } holds)
-            {
-                verdict = TargetVerdict.NotYet(holds);
-                evidenceHolds = true;
-            }
-            else if (!report.Observable)
-            {
-                var metAt = report.IssuingSince is { } since && since > (issuerSwitchedAt ?? now)
-                    ? since + policy.MaxLeafTtl + policy.LeafGrace
-                    : timeRuleMetAt;
-                if (now >= metAt)
-                {
-                    verdict = TargetVerdict.Ok($"leaves not observable ({report.Note}); time rule met at {metAt:u}");
-                }
-                else
-                {
-                    verdict = TargetVerdict.NotYet($"leaves not observable ({report.Note}); waiting for the time rule until {metAt:u}");
-                    recheck = recheck is { } earlier && earlier > metAt ? earlier : metAt;
-                }
-            }
-            else
-            {
-                verdict = CheckObserved(report, expectedIssuer, verdicts);
-                evidenceHolds |= !verdict.Done;
+                recheck = recheck is { } earlier && earlier > metAt ? earlier : metAt;
             }
 
-            perTarget[result.Target] = verdict;
-            if (!verdict.Done)
+            if (!part.Done)
             {
-                firstReason ??= $"{result.Target}: {verdict.Detail}";
+                firstReason ??= $"{target}: {part.Detail}";
             }
         }
 

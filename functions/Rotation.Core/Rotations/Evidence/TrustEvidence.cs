@@ -10,6 +10,9 @@ public static class TrustEvidence
 {
     private const int LocationsNamedPerTarget = 3;
 
+    /// <summary>The reason of a satisfied trust gate.</summary>
+    public const string Satisfied = "every trust store holds the expected roots";
+
     public static GateVerdict Evaluate(
         IReadOnlyList<TargetResult<TrustReport>> results,
         IReadOnlyCollection<string> requiredRoots,
@@ -21,7 +24,7 @@ public static class TrustEvidence
 
         foreach (var result in results)
         {
-            var verdict = Check(result, requiredRoots, forbiddenRoots, describeRoot);
+            var verdict = Judge(result, requiredRoots, forbiddenRoots, describeRoot);
             perTarget[result.Target] = verdict;
             if (!verdict.Done)
             {
@@ -29,10 +32,11 @@ public static class TrustEvidence
             }
         }
 
-        return new GateVerdict(firstReason is null, firstReason ?? "every trust store holds the expected roots", perTarget);
+        return new GateVerdict(firstReason is null, firstReason ?? Satisfied, perTarget);
     }
 
-    private static TargetVerdict Check(
+    /// <summary>One target's part of the gate.</summary>
+    public static TargetVerdict Judge(
         TargetResult<TrustReport> result,
         IReadOnlyCollection<string> requiredRoots,
         IReadOnlyCollection<string> forbiddenRoots,

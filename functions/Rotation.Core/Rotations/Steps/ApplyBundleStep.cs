@@ -1,48 +1,63 @@
 using Rotation.Core.Domain;
 using Rotation.Core.Pki;
+using Rotation.Core.Ports;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
 
 namespace Rotation.Core.Rotations.Steps;
 
 /// <summary>
-/// Writes a trust bundle to every target not yet done in this phase. When the bundle drops a root, first checks
-/// that no observed leaf still chains to it.
+/// Writes a trust bundle to every target not yet done in this phase. Round 0 reads before anything is written: when
+/// the bundle drops a root, every target's leaves (none may still chain to it), and every pending target's content
+/// (drift). Round 1 writes.
 /// </summary>
 public sealed class ApplyBundleStep(
     Func<RotationMaterial, TrustBundle> bundle,
     Func<RotationMaterial, CertificateAuthority?> droppedRoot) : IPhaseStep
 {
-    public async Task<PhaseOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
+    private const int Check = 0;
+    private const int Write = 1;
+
+    public Task<PhaseRound> BeginAsync(StepContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<PhaseRound>(new PhaseRound.Next(Check, droppedRoot(context.Material) is null ? PhaseRounds.Pending(context) : context.TargetNames));
+
+    public async Task<TargetPart> RunOnTargetAsync(StepContext context, IRotationTarget target, int round, CancellationToken cancellationToken)
     {
-        var material = context.Material;
-        if (droppedRoot(material) is { } dropped
-            && await SafetyChecks.EnsureNoLeafChainsToAsync(context, dropped, issuer: null, cancellationToken) is { } cannotCheck)
+        var pending = !context.IsDone(target.Name);
+        if (round == Check)
         {
-            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotCheck);
+            var leaves = droppedRoot(context.Material) is { } dropped
+                ? await TargetChecks.LeavesChainingToAsync(context, target, dropped, issuer: null, cancellationToken)
+                : null;
+            var drift = pending ? await TargetChecks.DriftOnAsync(context, target, cancellationToken) : null;
+            return TargetChecks.Combine(leaves, drift);
         }
 
-        if (droppedRoot(material) is { } droppedRootCa && Evidence.IssuedLeafEvidence.ChainingTo(context, droppedRootCa) is { } recordedLeaves)
+        if (context.RecheckDriftBeforeWrite && await TargetChecks.DriftOnAsync(context, target, cancellationToken) is { Done: false } drifted)
         {
-            return recordedLeaves;
+            return drifted;
+        }
+
+        var written = bundle(context.Material);
+        await target.ApplyTrustBundleAsync(written, context.WriteContext, cancellationToken);
+        return TargetPart.Checked($"ok: bundle of {written.Count} root(s) written");
+    }
+
+    public PhaseRound Reduce(StepContext context, int round, IReadOnlyList<TargetResult<TargetPart>> parts)
+    {
+        var material = context.Material;
+        if (round == Check)
+        {
+            var dropped = droppedRoot(material);
+            return TargetChecks.ReduceChecks(
+                    parts,
+                    dropped is null ? null : $"cannot confirm that no leaf still chains to {dropped.Id}",
+                    (count, examples) => $"refusing to drop root {dropped!.Id}: {count} live leaf/leaves still chain to it, e.g. {examples}: wait until leaves have moved to the new CA, or abort",
+                    dropped is null ? null : () => IssuedLeafEvidence.ChainingTo(context, dropped))
+                ?? new PhaseRound.Next(Write, PhaseRounds.Pending(context));
         }
 
         var target = bundle(material);
-        var pending = context.Targets.Where(t => !context.IsDone(t.Name)).ToList();
-        if (await Drift.DriftGate.EnsureAsync(pending, Drift.DriftExpectation.During(context.Record, material.Inventory), material.Inventory, context.MaxTargetConcurrency, cancellationToken) is { } cannotRead)
-        {
-            return new PhaseOutcome.Holding(PhaseOutcome.NoTargets, cannotRead);
-        }
-
-        var results = await TargetFanOut.RunAsync(
-            pending,
-            async (t, ct) =>
-            {
-                await t.ApplyTrustBundleAsync(target, context.WriteContext, ct);
-                return Evidence.TargetVerdict.Ok($"bundle of {target.Count} root(s) written");
-            },
-            context.MaxTargetConcurrency,
-            cancellationToken);
-
-        return StepOutcomes.FromWrites(context, results, $"trust bundle {{{string.Join(", ", target.Select(c => material.Describe(c.Sha256)))}}} written to every target");
+        return StepOutcomes.FromWrites(context, parts, $"trust bundle {{{string.Join(", ", target.Select(c => material.Describe(c.Sha256)))}}} written to every target");
     }
 }

@@ -17,7 +17,16 @@ public sealed class PrepareStep(IKeyCustody custody) : IPhaseStep
     // Backdated so that a peer whose clock runs a little behind still sees the new CA as valid.
     private static readonly TimeSpan ClockSkewAllowance = Backdating.Default;
 
-    public async Task<PhaseOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
+    public async Task<PhaseRound> BeginAsync(StepContext context, CancellationToken cancellationToken) =>
+        new PhaseRound.Finished(await MintAsync(context, cancellationToken));
+
+    public Task<TargetPart> RunOnTargetAsync(StepContext context, IRotationTarget target, int round, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("Prepare touches no target");
+
+    public PhaseRound Reduce(StepContext context, int round, IReadOnlyList<Evidence.TargetResult<TargetPart>> parts) =>
+        throw new InvalidOperationException("Prepare touches no target");
+
+    private async Task<PhaseOutcome> MintAsync(StepContext context, CancellationToken cancellationToken)
     {
         var record = context.Record;
         var material = context.Material;

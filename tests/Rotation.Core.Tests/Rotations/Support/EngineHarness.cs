@@ -4,6 +4,8 @@ using Rotation.Core.Pki;
 using Rotation.Core.Ports;
 using Rotation.Core.Rotations;
 using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
 using Rotation.Core.Tests.Rotations.Support;
 using Rotation.Testing;
 using Rotation.Testing.Custody;
@@ -61,11 +63,54 @@ public sealed class EngineHarness : ITargetResolver
 
     public async Task<CertificateAuthority> AuthorityAsync(string id) => (await AuthoritiesAsync()).Single(a => a.Id == id);
 
+    /// <summary>
+    /// When set, phases run the way the Durable host runs them (<see cref="RunTargetByTargetAsync"/>) with batches of
+    /// this many targets, instead of whole in one call.
+    /// </summary>
+    public int? TargetBatch { get; set; }
+
     /// <summary>Runs the current phase once, whatever the decider would say about waiting.</summary>
     public async Task<RotationRecord> RunCurrentAsync(string id)
     {
         var record = await RecordAsync(id);
-        return await Runner.RunAsync(id, record.CurrentPhase!.Value);
+        return await RunStepAsync(id, record.CurrentPhase!.Value);
+    }
+
+    private Task<RotationRecord> RunStepAsync(string id, RotationPhase phase) =>
+        TargetBatch is { } batch ? RunTargetByTargetAsync(id, phase, batch) : Runner.RunAsync(id, phase);
+
+    /// <summary>
+    /// A phase as the Durable orchestration runs it: advance, one call per target of the batch (each its own
+    /// activity there), advance with their answers, until the step is committed. <paramref name="betweenBatches"/> runs
+    /// after each batch's answers are in and before they are handed over (a change in the estate, an abort).
+    /// </summary>
+    public async Task<RotationRecord> RunTargetByTargetAsync(string id, RotationPhase phase, int batchSize, Func<RoundBatch, Task>? betweenBatches = null)
+    {
+        RoundAnswers? answers = null;
+        while (true)
+        {
+            var advance = await Runner.AdvanceAsync(id, phase, answers, batchSize);
+            if (advance.Next is not { } batch)
+            {
+                return advance.Record;
+            }
+
+            var parts = new List<TargetResult<TargetPart>>();
+            foreach (var target in batch.Targets)
+            {
+                if (await Runner.RunOnTargetAsync(id, batch, target) is { } part)
+                {
+                    parts.Add(part);
+                }
+            }
+
+            if (betweenBatches is not null)
+            {
+                await betweenBatches(batch);
+            }
+
+            answers = new RoundAnswers(batch, parts);
+        }
     }
 
     /// <summary>Runs the current phase, whatever the decider would say about waiting, until <paramref name="phase"/> is current.</summary>
@@ -119,7 +164,7 @@ public sealed class EngineHarness : ITargetResolver
 
         public Task<RotationRecord> LoadAsync(string rotationId) => harness.Runner.LoadAsync(rotationId);
 
-        public Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase) => harness.Runner.RunAsync(rotationId, phase);
+        public Task<RotationRecord> RunStepAsync(string rotationId, RotationPhase phase) => harness.RunStepAsync(rotationId, phase);
 
         public Task DelayUntilAsync(DateTimeOffset fireAt)
         {
