@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Rotation.Core.Domain;
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Engine;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
 using Rotation.Core.Serialization;
 
 namespace Rotation.Infra.Sqlite.Tests;
@@ -26,6 +29,20 @@ public sealed class RotationJsonTests
             ["lab/cert-manager"] = new(RotationPhase.WithdrawNewTrust, TargetState.Blocked, "configmap istio-ca-root-cert missing in ns 'ä'", T0.AddSeconds(2)),
             ["lab/linkerd"] = new(RotationPhase.WithdrawNewTrust, TargetState.Pending, "waiting", T0.AddSeconds(3)),
         },
+        // A round with one target still unanswered, so that its computed Unanswered is populated too.
+        Round = new PhaseRoundState(
+            RotationPhase.WithdrawNewTrust,
+            2,
+            1,
+            1,
+            ["prod-West/istio", "lab/cert-manager", "lab/linkerd"],
+            ["prod-West/istio", "lab/cert-manager", "lab/linkerd"],
+            new Dictionary<string, TargetResult<TargetPart>>
+            {
+                ["prod-West/istio"] = new("prod-West/istio", new TargetPart(true, "ok: bundle written", "hold", ["prod-West/istio ns-ä"], 1, "cannot read", "drift", 2, T0.AddHours(5), true), "an error beside a value"),
+                ["lab/cert-manager"] = new("lab/cert-manager", new TargetPart(false, "2 live leaves", "istiod", ["lab/cert-manager a", "lab/cert-manager b"], 7, "unreadable", "unknown root", 3, T0.AddHours(6), false), "timeout"),
+            },
+            T0.AddMinutes(30)),
         Gate = new GateState(RotationPhase.VerifyLeavesReverted, "2 leaves still chain to the new CA", 4, T0.AddMinutes(8), T0.AddMinutes(20)),
         Approvals = [new Approval(RotationPhase.RetireOldRoot, "alice@example.com", T0.AddHours(1), Generation: 1)],
         Audit =

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Rotation.Core.Domain;
 using Rotation.Core.Rotations;
+using Rotation.Core.Rotations.Evidence;
+using Rotation.Core.Rotations.Steps;
 
 namespace Rotation.Core.Serialization;
 
@@ -50,9 +53,28 @@ public static class RotationJson
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
             WriteIndented = false,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaultsOfRoundAnswers } },
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+
+    /// <summary>
+    /// A round in progress keeps one answer per target in the record (<see cref="Rotations.Engine.PhaseRoundState"/>),
+    /// so at a thousand clusters its size matters (a Table entity holds 1 MB): an answer's members left at their
+    /// default (no hold, no findings, no error) are not written, and read back as that default.
+    /// </summary>
+    private static void OmitDefaultsOfRoundAnswers(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(TargetPart) && info.Type != typeof(TargetResult<TargetPart>))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties)
+        {
+            property.ShouldSerialize = (_, value) => value is not (null or false or 0);
+        }
     }
 }
