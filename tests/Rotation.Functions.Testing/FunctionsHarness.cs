@@ -154,13 +154,40 @@ public sealed class FunctionsHarness : IAsyncDisposable
 /// <summary>The estate as a target resolver, with faults to inject: a number of transient failures, or a permanent one until cleared.</summary>
 public sealed class FaultyResolver(ITargetResolver inner) : ITargetResolver, IDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _resolvedOne = new(StringComparer.Ordinal);
     private int _transientLeft;
     private volatile string? _permanent;
+    private string? _failingTarget;
+    private int _targetTransientLeft;
 
     public int TransientThrown { get; private set; }
     public int PermanentThrown { get; private set; }
+    public int TargetTransientThrown => Volatile.Read(ref _targetTransientThrown);
+    private int _targetTransientThrown;
+
+    /// <summary>How often each target was resolved on its own (once per cluster activity).</summary>
+    public IReadOnlyDictionary<string, int> ResolvedOne => _resolvedOne;
 
     public void FailTransiently(int times) => _transientLeft = times;
+
+    /// <summary>The next <paramref name="times"/> resolutions of <paramref name="target"/> alone time out (its cluster activity fails).</summary>
+    public void FailTargetTransiently(string target, int times)
+    {
+        _targetTransientLeft = times;
+        _failingTarget = target;
+    }
+
+    public Task<IRotationTarget?> ResolveOneAsync(string domain, string target, CancellationToken cancellationToken = default)
+    {
+        _resolvedOne.AddOrUpdate(target, 1, (_, n) => n + 1);
+        if (target == _failingTarget && Interlocked.Decrement(ref _targetTransientLeft) >= 0)
+        {
+            Interlocked.Increment(ref _targetTransientThrown);
+            throw new TimeoutException($"injected: cluster of {target} did not answer in time");
+        }
+
+        return inner.ResolveOneAsync(domain, target, cancellationToken);
+    }
 
     public void FailPermanently(string reason) => _permanent = reason;
 

@@ -107,6 +107,27 @@ public sealed class RotationOrchestrationTests
     }
 
     [Fact]
+    public async Task A_cluster_whose_activity_fails_transiently_is_retried_alone()
+    {
+        await using var harness = await FunctionsHarness.StartAsync(clusters: 3);
+        var policy = FunctionsHarness.Policy with { ApprovalRequiredFor = [] };
+        var started = await harness.Rotations.StartAsync(FunctionsHarness.Domain, RotationKind.Intermediate, policy, "test");
+        var targets = (await harness.Targets.ResolveAsync(FunctionsHarness.Domain)).Select(t => t.Name).ToList();
+        harness.Targets.FailTargetTransiently(targets[1], 1);
+
+        await harness.Starter.StartOrchestrationAsync(harness.Client, started.Id, CancellationToken.None);
+        var done = await harness.WaitForCompletionAsync(started.Id);
+
+        Assert.Equal(RotationStatus.Completed, done.ReadOutputAs<RotationOrchestrationOutcome>()!.Status);
+        Assert.Equal(1, harness.Targets.TargetTransientThrown);
+        // One activity per cluster and round: the failed cluster's activity ran once more, nobody else's did.
+        var calls = harness.Targets.ResolvedOne;
+        Assert.Equal(targets.Order(), calls.Keys.Order());
+        Assert.Equal(calls[targets[0]] + 1, calls[targets[1]]);
+        Assert.Equal(calls[targets[0]], calls[targets[2]]);
+    }
+
+    [Fact]
     public async Task A_permanent_failure_holds_the_phase_with_its_reason_until_it_is_fixed()
     {
         await using var harness = await FunctionsHarness.StartAsync();

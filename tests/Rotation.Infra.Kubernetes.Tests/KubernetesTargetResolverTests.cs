@@ -66,4 +66,29 @@ public sealed class KubernetesTargetResolverTests : IAsyncLifetime
         var west = await targets.Single(t => t.Name == "prod-west/istio").ReportTrustAsync();
         Assert.NotEmpty(west.Stores);
     }
+
+    [Fact]
+    public async Task One_target_is_resolved_without_a_request_to_any_other_cluster()
+    {
+        Seed.Istio(_west.Store, _pki.A, multiRoot: true);
+        Seed.Istio(_east.Store, _pki.A, multiRoot: true);
+        using var resolver = new KubernetesTargetResolver(_store, _west.Factory);
+        ITargetResolver port = resolver;
+        _east.Requests.Clear();
+
+        var west = await port.ResolveOneAsync(Domain, "prod-west/istio");
+        var report = await west!.ReportTrustAsync();
+
+        Assert.NotEmpty(report.Stores);
+        Assert.Empty(_east.Requests.Entries);
+        Assert.Equal("prod-west/trust-manager", (await port.ResolveOneAsync(Domain, "prod-west/trust-manager"))!.Name);
+        Assert.Null(await port.ResolveOneAsync(Domain, "prod-west/linkerd"));
+        Assert.Null(await port.ResolveOneAsync(Domain, "prod-north/istio"));
+        Assert.Null(await port.ResolveOneAsync(Domain, "drill/simulated"));
+        Assert.Empty(_east.Requests.Entries);
+        // The control: east answers when it is the one asked for.
+        var east = await port.ResolveOneAsync(Domain, "prod-east/istio");
+        Assert.NotEmpty((await east!.ReportTrustAsync()).Stores);
+        Assert.NotEmpty(_east.Requests.Entries);
+    }
 }
