@@ -27,7 +27,7 @@ public sealed class RotationJsonTests
         {
             ["prod-West/istio"] = new(RotationPhase.WithdrawNewTrust, TargetState.Done, "bundle {old}", T0.AddSeconds(1)),
             ["lab/cert-manager"] = new(RotationPhase.WithdrawNewTrust, TargetState.Blocked, "configmap istio-ca-root-cert missing in ns 'ä'", T0.AddSeconds(2)),
-            ["lab/linkerd"] = new(RotationPhase.WithdrawNewTrust, TargetState.Pending, "waiting", T0.AddSeconds(3)),
+            ["lab/linkerd"] = new(RotationPhase.VerifyNewTrustWithdrawn, TargetState.Done, "waiting", T0.AddSeconds(3)),
         },
         // A round with one target still unanswered, so that its computed Unanswered is populated too.
         Round = new PhaseRoundState(

@@ -53,9 +53,9 @@ public sealed record RotationRecord
 /// <summary>The CA ids a rotation moves between. New ids are set by Prepare (deterministic from the rotation id).</summary>
 public sealed record RotationAuthorities(string OldRootId, string OldIntermediateId, string? NewRootId, string? NewIntermediateId);
 
+/// <summary>A target's state in the current phase (a target not in <see cref="RotationRecord.Targets"/> has not been written or read yet).</summary>
 public enum TargetState
 {
-    Pending,
     Done,
     Blocked,
 }
