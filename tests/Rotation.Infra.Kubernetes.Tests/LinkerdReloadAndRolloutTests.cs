@@ -67,6 +67,22 @@ public sealed class LinkerdReloadAndRolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_issuer_write_identity_never_notices_holds_the_gate_and_the_reason_says_how_to_restart_identity()
+    {
+        await Target().ApplyTrustBundleAsync(_pki.Both, Material.Context(RotationPhase.DistributeTrust));
+        await Task.Delay(TimeSpan.FromSeconds(1.1)); // the replicas must have started before the issuer write
+        // Identity sees nothing on disk change, as when the Secret changed and changed back inside one kubelet sync.
+        await Mesh.Linkerd.StopAsync();
+        await Target().ApplyIssuerAsync(_pki.IssuerB(_pki.Both), Material.Context(RotationPhase.SwitchIssuer));
+
+        var held = await Target().ReportLeavesAsync();
+
+        Assert.NotNull(held.Holds);
+        Assert.Contains("0 of 2 linkerd-identity replica(s)", held.Holds, StringComparison.Ordinal);
+        Assert.Contains("kubectl rollout restart -n linkerd deployment/linkerd-identity", held.Holds, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_identity_restarted_inside_the_volume_lag_skips_the_new_issuer_and_the_gate_holds_with_the_event_reason()
     {
         // The kubelet has not yet updated identity's mounted anchors when the control plane restarts: identity starts

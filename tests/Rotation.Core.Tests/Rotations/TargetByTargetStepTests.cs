@@ -149,7 +149,9 @@ public sealed class TargetByTargetStepTests
             answers.Add((await h.Runner.RunOnTargetAsync(id, check, target))!);
         var write = (await h.Runner.AdvanceAsync(id, phase, new RoundAnswers(check, answers), batchSize: 3)).Next!;
 
+        Assert.NotNull((await h.RecordAsync(id)).Round);
         await h.Service.AbortAsync(id, "alice");
+        Assert.Null((await h.RecordAsync(id)).Round);
         var late = await h.Runner.RunOnTargetAsync(id, write, write.Targets[0]);
         var after = await h.Runner.AdvanceAsync(id, phase, new RoundAnswers(write, []), batchSize: 3);
 

@@ -163,6 +163,8 @@ public sealed class RotationService(IStateStore store, IKeyCustody custody, ITar
             PhaseIndex = 0,
             PlanGeneration = record.PlanGeneration + 1,
             Gate = null,
+            // A round the Durable host had in progress belongs to the replaced plan: its answers are dropped with it.
+            Round = null,
             Targets = new Dictionary<string, TargetProgress>(),
             PhaseStartedAt = now,
             UpdatedAt = now,

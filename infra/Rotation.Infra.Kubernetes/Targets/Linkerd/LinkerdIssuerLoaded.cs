@@ -67,7 +67,7 @@ internal static class LinkerdIssuerLoaded
         if (updated.Count < before)
         {
             var skip = skipped is null ? "" : $"; the last IssuerUpdateSkipped said \"{skipped.Message}\"";
-            return new($"{updated.Count} of {before} linkerd-identity replica(s) running since before the issuer write at {writtenAt:u} reported IssuerUpdated{skip}: waiting for the rest (the kubelet updates the mounted Secret within its sync period)", null, evidence);
+            return new($"{updated.Count} of {before} linkerd-identity replica(s) running since before the issuer write at {writtenAt:u} reported IssuerUpdated{skip}: waiting for the rest (the kubelet updates the mounted Secret within its sync period). If none comes after that, the Secret may have changed and changed back before the kubelet synced it (an abort right after the switch), which leaves nothing on disk for identity to notice: restart it (kubectl rollout restart -n {identity.Namespace()} deployment/{IdentityDeployment}); replicas started after the write count", null, evidence);
         }
 
         return new(null, since, evidence);
