@@ -16,7 +16,7 @@ public sealed class RoundAnswersJsonTests
     {
         var answers = new Dictionary<string, TargetResult<TargetPart>>
         {
-            ["a/istio"] = TargetResult.Ok("a/istio", TargetPart.Checked("ok: bundle of 2 root(s) written")),
+            ["a/istio"] = TargetResult.Ok("a/istio", TargetPart.InPlace("ok: bundle of 2 root(s) written")),
             ["b/istio"] = TargetResult.Unavailable<TargetPart>("b/istio", "connection refused"),
             ["c/istio"] = TargetResult.Ok("c/istio", new TargetPart(false, "2 live leaf/leaves need root-a", Unsafe: ["c/istio ns-0", "c/istio ns-1"], UnsafeCount: 2)),
             ["d/istio"] = TargetResult.Ok("d/istio", new TargetPart(false, "drifted", CannotRead: null, Drift: "cluster 'd' holds root sha256:ab", DriftCount: 3)),
@@ -48,7 +48,7 @@ public sealed class RoundAnswersJsonTests
     {
         var names = Enumerable.Range(1, 1000).Select(i => $"cluster-{i:D4}/istio").ToList();
         var empty = RotationJson.Serialize(Record(new Dictionary<string, TargetResult<TargetPart>>(), names));
-        var answered = RotationJson.Serialize(Record(names.ToDictionary(n => n, n => TargetResult.Ok(n, TargetPart.Checked("ok: bundle of 2 root(s) written"))), names));
+        var answered = RotationJson.Serialize(Record(names.ToDictionary(n => n, n => TargetResult.Ok(n, TargetPart.InPlace("ok: bundle of 2 root(s) written"))), names));
 
         // The target's name three times (the estate, the round, the answer's key) and the answer with its name: about
         // 160 characters, so 1,000 clusters stay well inside what a Table entity holds (1 MB, UTF-16). Written in full

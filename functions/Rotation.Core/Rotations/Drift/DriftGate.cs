@@ -80,13 +80,20 @@ public static class DriftGate
     {
         var contents = await TargetFanOut.RunAsync(targets, (t, ct) => t.ReadContentAsync(ct), maxConcurrency, cancellationToken);
         if (contents.FirstOrDefault(c => c.Value is null) is { } unreadable)
-            return $"cannot read what {unreadable.Target} holds before writing to it: {unreadable.Error}";
+            return CannotRead(unreadable.Target, unreadable.Error);
 
         var findings = contents.SelectMany(c => Findings(c.Value!, expected, inventory)).ToList();
         if (findings.Count > 0)
-            throw new UnsafeStepException($"drift: {findings[0]}{(findings.Count > 1 ? $" (and {findings.Count - 1} more finding(s))" : "")}");
+            throw Refusal(findings[0], findings.Count);
         return null;
     }
+
+    /// <summary>The hold when a target's content could not be read before a write.</summary>
+    public static string CannotRead(string target, string? error) => $"cannot read what {target} holds before writing to it: {error}";
+
+    /// <summary>The refusal for drift: the first finding, and how many there were in all.</summary>
+    public static UnsafeStepException Refusal(string first, int findings) =>
+        new($"drift: {first}{(findings > 1 ? $" (and {findings - 1} more finding(s))" : "")}");
 
     public static string Fingerprint(Certificate certificate) => $"sha256:{certificate.Sha256}";
 

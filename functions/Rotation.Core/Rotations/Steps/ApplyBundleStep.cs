@@ -40,7 +40,7 @@ public sealed class ApplyBundleStep(
 
         var written = bundle(context.Material);
         await target.ApplyTrustBundleAsync(written, context.WriteContext, cancellationToken);
-        return TargetPart.Checked($"ok: bundle of {written.Count} root(s) written");
+        return TargetPart.InPlace($"ok: bundle of {written.Count} root(s) written");
     }
 
     public PhaseRound Reduce(StepContext context, int round, IReadOnlyList<TargetResult<TargetPart>> parts)

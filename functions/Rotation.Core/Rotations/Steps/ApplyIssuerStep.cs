@@ -24,6 +24,7 @@ public sealed class ApplyIssuerStep(
 
     public Task<PhaseRound> BeginAsync(StepContext context, CancellationToken cancellationToken)
     {
+        // An intermediate without its root in the store fails here, before any target is read.
         _ = RootOf(context);
         return Task.FromResult<PhaseRound>(new PhaseRound.Next(Check, context.TargetNames));
     }
@@ -44,7 +45,7 @@ public sealed class ApplyIssuerStep(
 
         var intermediate = issuer(context.Material);
         await target.ApplyIssuerAsync(await MaterialAsync(context, cancellationToken), context.WriteContext, cancellationToken);
-        return TargetPart.Checked($"ok: issuing from {intermediate.Id}");
+        return TargetPart.InPlace($"ok: issuing from {intermediate.Id}");
     }
 
     public PhaseRound Reduce(StepContext context, int round, IReadOnlyList<TargetResult<TargetPart>> parts)

@@ -24,7 +24,7 @@ public static class TargetChecks
         var report = await target.ReportTrustAsync(cancellationToken);
         var lacking = report.Stores.Where(s => !s.Sha256Fingerprints.Contains(root.Sha256)).Select(s => $"{target.Name} {s.Location}").ToList();
         return lacking.Count == 0
-            ? TargetPart.Checked($"{report.Stores.Count} trust store(s) hold {root.Id}")
+            ? TargetPart.InPlace($"{report.Stores.Count} trust store(s) hold {root.Id}")
             : new TargetPart(false, $"{lacking.Count} trust store(s) lack {root.Id}", Unsafe: [.. lacking.Take(Examples)], UnsafeCount: lacking.Count);
     }
 
@@ -46,7 +46,7 @@ public static class TargetChecks
             .Select(l => $"{target.Name} {l.Location}")
             .ToList();
         return offending.Count == 0
-            ? TargetPart.Checked($"no live leaf of {report.Leaves.Count} needs {issuer?.Id ?? root.Id}")
+            ? TargetPart.InPlace($"no live leaf of {report.Leaves.Count} needs {issuer?.Id ?? root.Id}")
             : new TargetPart(false, $"{offending.Count} live leaf/leaves need {issuer?.Id ?? root.Id}", Unsafe: [.. offending.Take(Examples)], UnsafeCount: offending.Count);
     }
 
@@ -60,20 +60,20 @@ public static class TargetChecks
         }
         catch (TargetUnavailableException ex)
         {
-            var reason = $"cannot read what {target.Name} holds before writing to it: {ex.Reason}";
+            var reason = DriftGate.CannotRead(target.Name, ex.Reason);
             return new TargetPart(false, reason, CannotRead: reason);
         }
 
         var findings = DriftGate.Findings(content, DriftExpectation.During(context.Record, context.Material.Inventory), context.Material.Inventory);
         return findings.Count == 0
-            ? TargetPart.Checked("holds what the store expects")
+            ? TargetPart.InPlace("holds what the store expects")
             : new TargetPart(false, findings[0], Drift: findings[0], DriftCount: findings.Count);
     }
 
     /// <summary>Both parts of a check round on one target, for a step that checks evidence and drift in the same read round.</summary>
     public static TargetPart Combine(TargetPart? evidence, TargetPart? drift) => (evidence, drift) switch
     {
-        (null, null) => TargetPart.Checked("nothing to check"),
+        (null, null) => TargetPart.InPlace("nothing to check"),
         ({ } e, null) => e,
         (null, { } d) => d,
         ({ } e, { } d) => e with
@@ -101,13 +101,13 @@ public static class TargetChecks
         if (parts.FirstOrDefault(p => p.Value is null) is { } unavailable)
         {
             return PhaseRound.Holding(cannotConfirm is null
-                ? $"cannot read what {unavailable.Target} holds before writing to it: {unavailable.Error}"
+                ? DriftGate.CannotRead(unavailable.Target, unavailable.Error)
                 : $"{cannotConfirm}: {unavailable.Target} unavailable: {unavailable.Error}");
         }
 
         if (parts.FirstOrDefault(p => p.Value!.Hold is not null) is { } holding)
         {
-            return PhaseRound.Holding($"{cannotConfirm}: {holding.Target}: {holding.Value!.Hold}");
+            return PhaseRound.Holding($"{cannotConfirm ?? "cannot confirm the write is safe"}: {holding.Target}: {holding.Value!.Hold}");
         }
 
         var unsafeCount = parts.Sum(p => p.Value!.UnsafeCount);
@@ -139,7 +139,6 @@ public static class TargetChecks
             return null;
         }
 
-        var more = drifted.Sum(p => p.Value!.DriftCount) - 1;
-        throw new UnsafeStepException($"drift: {drifted[0].Value!.Drift}{(more > 0 ? $" (and {more} more finding(s))" : "")}");
+        throw DriftGate.Refusal(drifted[0].Value!.Drift!, drifted.Sum(p => p.Value!.DriftCount));
     }
 }

@@ -25,5 +25,6 @@ public sealed record TargetPart(
     DateTimeOffset? TimeRuleAt = null,
     bool EvidenceHolds = false)
 {
-    public static TargetPart Checked(string detail) => new(true, detail);
+    /// <summary>This target's part of the round is in place (read as wanted, or written).</summary>
+    public static TargetPart InPlace(string detail) => new(true, detail);
 }
